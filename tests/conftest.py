@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from cryptography.fernet import Fernet
 from flask import Flask
-from flask.testing import FlaskClient
+from flask.testing import FlaskCliRunner, FlaskClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -140,7 +140,13 @@ class CSRFClient(FlaskClient):
             headers = dict(kwargs.pop("headers", None) or {})
             headers.setdefault("X-CSRFToken", token)
             kwargs["headers"] = headers
-        return super().open(*args, **kwargs)
+        # A fresh app context per request, as in production: otherwise the test's
+        # context (and its g.current_user) would leak from one request to the next.
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        # The request wrote through its own session; let the test's session re-read.
+        db.session.expire_all()
+        return response
 
     def csrf_token(self) -> str:
         raw = "raw-test-csrf-token"
@@ -210,10 +216,23 @@ def as_viewer(app: Flask, viewer: User) -> FlaskClient:
     return c
 
 
+class BackupchecksRunner(FlaskCliRunner):
+    """Invokes the `backupchecks` command group against the test app."""
+
+    def invoke(self, cli: Any = None, args: Any = None, **kwargs: Any) -> Any:  # type: ignore[override]
+        from backupchecks.cli import cli as backupchecks_cli
+
+        return super().invoke(cli or backupchecks_cli, args, **kwargs)
+
+
 @pytest.fixture
 def runner(app: Flask) -> Any:
-    return app.test_cli_runner()
+    return BackupchecksRunner(app)
 
 
 def form_errors(html: str) -> list[str]:
     return re.findall(r'class="field-error"[^>]*>([^<]+)<', html)
+
+
+# Browser fixtures live in their own module; re-exported so every test can use them.
+from tests.browser_support import browser, live_server, page  # noqa: E402,F401

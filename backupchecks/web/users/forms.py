@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms.validators import DataRequired, Length
 
 from backupchecks.models.users import Role
 from backupchecks.security.passwords import MAX_LENGTH, MIN_LENGTH
@@ -9,7 +9,7 @@ ROLE_CHOICES = [(r.value, r.label) for r in Role]
 
 
 class CreateUserForm(FlaskForm):
-    email = EmailField("E-mail", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField("E-mail", validators=[DataRequired(), Length(max=254)])
     name = StringField("Name", validators=[Length(max=120)])
     role = SelectField("Role", choices=ROLE_CHOICES, default=Role.OPERATOR.value)
     password = PasswordField("Initial password",

@@ -1,0 +1,3 @@
+from backupchecks.cli import main
+
+main()
