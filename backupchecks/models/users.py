@@ -14,7 +14,7 @@ from backupchecks.extensions import db
 from backupchecks.models.types import UTCDateTime, utcnow
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     ADMIN = "admin"
     OPERATOR = "operator"
     VIEWER = "viewer"
