@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from cryptography.fernet import Fernet
 from flask import current_app
@@ -78,7 +80,7 @@ def set_(key: str, value: str | None, from_stdin: bool) -> None:
     if definition is None:
         raise click.ClickException(f"Unknown setting {key}.")
     if from_stdin:
-        value = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        value = sys.stdin.readline().rstrip("\r\n")
     elif definition.is_secret:
         raise click.ClickException(f"{key} is a secret: pass it with --stdin.")
     try:
