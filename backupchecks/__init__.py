@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
 
     from backupchecks import models  # noqa: F401  (register every table)
+    from backupchecks.autotask import config as _autotask_config  # noqa: F401  (its settings)
     from backupchecks.web import register_web
 
     register_web(app)

@@ -48,12 +48,16 @@ def run_command(host: str, port: int) -> None:
 
 
 def register_commands(group: click.Group) -> None:
+    from backupchecks.autotask import cli as autotask_cli
+    from backupchecks.mail import cli as mail_cli
     from backupchecks.settings.cli import settings_group
     from backupchecks.users.cli import users_group
 
     group.add_command(run_command, "run")
     group.add_command(users_group)
     group.add_command(settings_group)
+    mail_cli.register(group)
+    autotask_cli.register(group)
 
 
 cli = FlaskGroup(

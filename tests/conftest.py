@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from flask import Flask
+from flask import Flask, has_app_context
 from flask.testing import FlaskClient, FlaskCliRunner
 from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import create_engine, text
@@ -145,7 +145,8 @@ class CSRFClient(FlaskClient):
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         # The request wrote through its own session; let the test's session re-read.
-        db.session.expire_all()
+        if has_app_context():
+            db.session.expire_all()
         return response
 
     def csrf_token(self) -> str:
@@ -236,3 +237,48 @@ def form_errors(html: str) -> list[str]:
 
 # Browser fixtures live in their own module; re-exported so every test can use them.
 from tests.browser_support import browser, live_server, page  # noqa: E402,F401
+
+
+# ---------------------------------------------------------------- Autotask
+
+@pytest.fixture(scope="session")
+def autotask_sim_server() -> Iterator[Any]:
+    from backupchecks.autotask.simulator import SimulatorServer
+
+    with SimulatorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def autotask_sim(app: Flask, autotask_sim_server: Any) -> Any:
+    """The simulator, reset, with the app's settings pointing at it and reference data synced.
+
+    Ticket defaults are set from the simulator's picklists (queue, priority,
+    new status, source) and status 5 "Complete" completes tickets.
+    """
+    from backupchecks.autotask import cache, clear_zone_cache
+    from backupchecks.autotask.config import make_client
+    from backupchecks.settings import set_setting
+
+    server = autotask_sim_server
+    assert server.wait_idle()
+    server.reset()
+    clear_zone_cache()
+    creds = server.credentials()
+    set_setting("autotask.username", creds.username)
+    set_setting("autotask.secret", creds.secret)
+    set_setting("autotask.integration_code", creds.integration_code)
+    set_setting("autotask.zone_lookup_url", server.zone_lookup_url)
+    db.session.commit()
+    with make_client() as client:
+        ref = cache.refresh(client)
+    for key, field in (("autotask.default_queue", "queueID"), ("autotask.default_priority", "priority"),
+                       ("autotask.default_source", "source")):
+        first = next(v for v in ref.picklist(field) if v.is_active)
+        set_setting(key, first.value)
+    set_setting("autotask.default_status", "1")
+    set_setting("autotask.completing_status", "5")
+    db.session.commit()
+    server.reset()  # an empty request log for the test itself
+    clear_zone_cache()
+    return server

@@ -69,7 +69,7 @@ def test_daily_dashboard_visit_is_required_when_set(app, as_operator):
 
     set_setting("general.require_dashboard_visit", True)
     db.session.commit()
-    response = as_operator.get("/jobs")
+    response = as_operator.get("/run-checks/")
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert as_operator.get("/").status_code == 200
-    assert as_operator.get("/jobs").status_code == 200
+    assert as_operator.get("/run-checks/").status_code == 200

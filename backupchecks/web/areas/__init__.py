@@ -5,12 +5,6 @@ from flask import Blueprint, render_template
 bp = Blueprint("areas", __name__)
 
 _AREAS = {
-    "inbox": ("Inbox", "Mails of new jobs and mails no parser understood."),
-    "run_checks": ("Run Checks", "Every run not yet reviewed, worst first."),
-    "jobs": ("Jobs", "All backup jobs with their schedule and history."),
-    "customers": ("Customers", "Customers and their Autotask companies."),
-    "tickets": ("Tickets", "Autotask tickets made or linked, and remarks."),
-    "reports": ("Reports", "Backup success over time and the PSA scorecard."),
 }
 
 

@@ -1,0 +1,1 @@
+"""The Run Checks domain: review, overrides, remarks, tickets, dashboard figures."""

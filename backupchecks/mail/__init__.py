@@ -1,0 +1,1 @@
+"""Mail ingestion: sources (IMAP, files) -> pipeline (store, dedupe, parse, file) -> schedules."""

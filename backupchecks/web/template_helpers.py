@@ -1,0 +1,43 @@
+"""Jinja filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask, current_app, g
+
+from backupchecks.autotask import cache
+from backupchecks.timeutil import configured_zone
+
+
+def _zone():  # type: ignore[no-untyped-def]
+    if "bc_zone" not in g:
+        g.bc_zone = configured_zone()
+    return g.bc_zone
+
+
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A stored UTC time shown in the configured time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(_zone()).strftime(fmt)
+
+
+def autotask_ticket_url(autotask_id: int) -> str | None:
+    """Link that opens a ticket in Autotask's web UI (reference data read once per request)."""
+    if "bc_reference" not in g:
+        g.bc_reference = cache.load()
+    ref = g.bc_reference
+    return ref.ticket_url(autotask_id) if ref else None
+
+
+def register(app: Flask) -> None:
+    app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.globals["autotask_ticket_url"] = autotask_ticket_url
+
+    @app.context_processor
+    def _endpoints() -> dict[str, object]:
+        endpoints = current_app.view_functions.keys()
+        mail_view = next((e for e in ("mails.view", "inbox.mail_view", "jobs.mail_view",
+                                      "mail.view") if e in endpoints), None)
+        return {"url_endpoints": endpoints, "mail_view_endpoint": mail_view}
