@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
     from backupchecks.web.inbox import bp as inbox_bp
     from backupchecks.web.jobs import bp as jobs_bp
     from backupchecks.web.mailadmin import bp as mailadmin_bp
+    from backupchecks.web.overrides import bp as overrides_bp
     from backupchecks.web.reports import bp as reports_bp
     from backupchecks.web.run_checks import bp as run_checks_bp
     from backupchecks.web.settings import bp as settings_bp
@@ -36,6 +37,7 @@ def register_web(app: Flask) -> None:
     for bp in (inbox_bp, jobs_bp, mailadmin_bp):
         app.register_blueprint(bp)
     app.register_blueprint(customers_bp)
+    app.register_blueprint(overrides_bp)
     app.register_blueprint(reports_bp)
     app.register_blueprint(api_tokens_bp)
     api_tokens.install(app)  # after the app-wide hooks, but inserted ahead of them
@@ -55,6 +57,7 @@ NAV_ITEMS: list[tuple[str, str]] = [
     ("jobs.index", "Jobs"),
     ("customers.index", "Customers"),
     ("tickets.index", "Tickets"),
+    ("overrides.index", "Overrides"),
     ("reports.index", "Reports"),
     ("settings.index", "Settings"),
 ]

@@ -7,6 +7,7 @@ from datetime import datetime
 from flask import Flask, current_app, g
 
 from backupchecks.autotask import cache
+from backupchecks.autotask.config import ON_SUCCESS_CHOICES, TICKET_DEFAULTS
 from backupchecks.timeutil import configured_zone
 
 
@@ -31,9 +32,19 @@ def autotask_ticket_url(autotask_id: int) -> str | None:
     return ref.ticket_url(autotask_id) if ref else None
 
 
+def _autotask_defaults() -> dict[str, object]:
+    from backupchecks.autotask.admin import current_defaults
+
+    return current_defaults()
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.globals["autotask_ticket_url"] = autotask_ticket_url
+    app.jinja_env.globals["autotask_reference"] = cache.load
+    app.jinja_env.globals["autotask_defaults"] = _autotask_defaults
+    app.jinja_env.globals["ticket_default_fields"] = TICKET_DEFAULTS
+    app.jinja_env.globals["on_success_choices"] = ON_SUCCESS_CHOICES
 
     @app.context_processor
     def _endpoints() -> dict[str, object]:

@@ -182,3 +182,57 @@ def test_page_query_count_does_not_grow_with_rows(app, as_operator):
     build(30)
     large = _count_queries(app, lambda: as_operator.get("/run-checks/"))
     assert large == small
+
+
+def test_overrides_page_lists_rules_with_their_match_count(as_operator):
+    runs = _three_customers()
+    run = runs["calm_warn"]
+    as_operator.post("/overrides/", data={"job_id": str(run.job_id), "match_kind": "contains",
+                                          "match_text": "disk"})
+    html = as_operator.get("/overrides/").get_data(as_text=True)
+    assert "Calm Dental" in html and "NAS to cloud" in html
+    assert '<td class="matched">1</td>' in html  # the waiting run it covered
+    rule = db.session.scalar(select(Override))
+    as_operator.post(f"/overrides/{rule.id}/active", data={"active": "0"})
+    assert db.session.get(Override, rule.id).active is False
+
+
+def test_override_without_job_is_refused(as_operator):
+    html = as_operator.post("/overrides/", data={"match_kind": "contains"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "Choose a job." in html
+    assert db.session.scalar(select(Override)) is None
+
+
+def test_viewer_sees_overrides_but_cannot_create(as_viewer):
+    runs = _three_customers()
+    assert as_viewer.get("/overrides/").status_code == 200
+    response = as_viewer.post("/overrides/", data={"job_id": str(runs["calm_warn"].job_id)})
+    assert response.status_code == 403
+
+
+def test_object_override_must_cover_every_failed_object(app):
+    customer = make_customer("Objects BV")
+    job = make_job(customer, "Hyper-V")
+    run = make_run(job, "failed", objects=[("VM-A", "failed", "Snapshot failed"),
+                                          ("VM-B", "failed", "Network error")])
+    db.session.commit()
+    rule_a = Override(job_id=job.id, object_name="VM-A", match_kind="contains", match_text="snapshot")
+    db.session.add(rule_a)
+    db.session.commit()
+    assert overrides.covering_rule(run, [rule_a], run.started_at.date()) is None
+    rule_b = Override(job_id=job.id, object_name="vm-b", match_kind="regex", match_text="^network",
+                      active=True)
+    assert overrides.covering_rule(run, [rule_a, rule_b], run.started_at.date()) is rule_a
+
+
+def test_override_outside_its_dates_does_not_apply(app):
+    from datetime import date
+
+    customer = make_customer("Dates BV")
+    job = make_job(customer, "Nightly")
+    run = make_run(job, "warning", objects=[("X", "warning", "slow")])
+    rule = Override(job_id=job.id, match_kind="contains", match_text="slow",
+                    valid_from=date(2000, 1, 1), valid_until=date(2000, 12, 31), active=True)
+    assert overrides.covering_rule(run, [rule], run.started_at.date()) is None
+    assert overrides.covering_rule(run, [rule], date(2000, 6, 1)) is rule

@@ -121,7 +121,7 @@ def test_without_processed_folder_uids_are_remembered_and_uidvalidity_change_res
 
 def test_list_folders_and_bad_login(app, imap_account):
     conn = imap_account.client()
-    conn.create('"Rapporten/Späť"')
+    conn.create(imap_module.quote("Rapporten/Späť"))
     conn.logout()
     settings = ImapSettings(host="127.0.0.1", port=imap_account.server.port, security="none",
                             user=imap_account.user, password=Secret(imap_account.password))

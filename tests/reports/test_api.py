@@ -83,15 +83,18 @@ def test_tickets_api_lists_tickets_with_labels_and_totals(app, tenant, as_viewer
     assert [t["id"] for t in everything["tickets"]] == [1, 2, 7, 3]
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("start_date=2025-02-30&end_date=2025-03-09", "start_date must be a date"),
-    ("start_date=2025-03-03&end_date=9-3-2025", "end_date must be a date"),
-    ("start_date=2025-03-09&end_date=2025-03-03", "is before start_date"),
-    ("start_date=2024-01-01&end_date=2025-03-03", "longer than a year"),
-    ("start_date=2025-03-03&end_date=2025-03-09&queue=Nope", "Unknown queue 'Nope'"),
+@pytest.mark.parametrize(("path", "query", "message"), [
+    ("/api/autotask/tickets", "start_date=2025-02-30&end_date=2025-03-09", "start_date must be a date"),
+    ("/api/autotask/scorecard/weekly", "start_date=2025-03-03&end_date=9-3-2025",
+     "end_date must be a date"),
+    ("/api/autotask/scorecard/quarterly", "start_date=2025-03-09&end_date=2025-03-03",
+     "is before start_date"),
+    ("/api/autotask/tickets", "start_date=2024-01-01&end_date=2025-03-03", "longer than a year"),
+    ("/api/autotask/scorecard/weekly", "start_date=2024-01-01&end_date=2025-03-03",
+     "longer than a year"),
+    ("/api/autotask/tickets", "queue=Nope", "Unknown queue 'Nope'"),
+    ("/api/autotask/scorecard/quarterly", "queue=12345", "Unknown queue '12345'"),
 ])
-@pytest.mark.parametrize("path", ["/api/autotask/tickets", "/api/autotask/scorecard/weekly",
-                                  "/api/autotask/scorecard/quarterly"])
 def test_bad_parameters_answer_400_naming_the_problem(app, tenant, as_viewer, path, query, message):
     if "queue=" not in query and "scorecard" in path:
         query += f"&queue={s.ROC}"
@@ -102,9 +105,10 @@ def test_bad_parameters_answer_400_naming_the_problem(app, tenant, as_viewer, pa
 
 
 def test_autotask_down_and_nothing_cached_is_503_json(app, tenant, as_viewer):
-    tenant.inject_fault("/Tickets/query", status=503, count=10)
+    tenant.inject_fault("/Tickets/query", status=429, count=10, headers={"Retry-After": "0"})
     response = as_viewer.get(WEEKLY)
     assert response.status_code == 503 and "nothing is cached" in response.json["error"]
+    assert "refusing requests" in response.json["error"]
 
 
 def test_a_good_token_reads_without_a_session(app, tenant, client, viewer):
@@ -162,7 +166,7 @@ def test_health_keeps_its_keys_and_adds_autotask_and_mail_import(app, client, te
     assert body["mail_import"] == {"state": "never"}
     assert body["autotask_last_fetch"] == {"state": "never"}
     as_viewer.get(WEEKLY)
-    tenant.inject_fault("/Tickets/query", status=503, count=10)
+    tenant.inject_fault("/Tickets/query", status=429, count=10, headers={"Retry-After": "0"})
     as_viewer.get(WEEKLY.replace("2025-03-16", "2025-03-09"))
     db.session.add(ImapFolderState(account="backup@msp", folder="INBOX", last_poll_at=utcnow(),
                                    last_success_at=None, last_error="Login failed"))
@@ -175,4 +179,4 @@ def test_health_keeps_its_keys_and_adds_autotask_and_mail_import(app, client, te
     assert "error" not in public.json["autotask_last_fetch"]
     private = as_viewer.get("/api/health").json
     assert private["mail_import"]["last_error"] == "Login failed"
-    assert "server error" in private["autotask_last_fetch"]["error"]
+    assert "refusing requests" in private["autotask_last_fetch"]["error"]

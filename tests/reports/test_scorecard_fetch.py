@@ -125,8 +125,8 @@ def test_autotask_down_shows_the_last_figures_with_their_age(tenant, status):
 
 
 def test_autotask_down_without_a_cache_is_a_clear_error(tenant):
-    tenant.inject_fault("/Tickets/query", status=503, count=10)
-    with pytest.raises(fetch.ReportUnavailable, match="server error"):
+    tenant.inject_fault("/Tickets/query", status=429, count=10, headers={"Retry-After": "0"})
+    with pytest.raises(fetch.ReportUnavailable, match="refusing requests"):
         _card()
     health = fetch.autotask_health()
     assert health is not None and health["ok"] is False

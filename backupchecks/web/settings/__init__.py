@@ -5,4 +5,4 @@ from backupchecks.security.roles import admin_blueprint_guard
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 bp.before_request(admin_blueprint_guard)
 
-from backupchecks.web.settings import views  # noqa: E402,F401
+from backupchecks.web.settings import autotask, views  # noqa: E402,F401

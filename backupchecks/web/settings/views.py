@@ -11,7 +11,8 @@ from backupchecks.web.settings import bp
 
 SECTION_NAMES = dict(SECTIONS)
 # Sections with a page of their own beyond the generic form.
-EXTRA_TEMPLATES = {"users": "settings/_users.html", "mail": "settings/_mail.html"}
+EXTRA_TEMPLATES = {"users": "settings/_users.html", "mail": "settings/_mail.html",
+                   "autotask": "settings/_autotask.html"}
 
 
 @bp.route("/")
