@@ -49,6 +49,7 @@ def run_command(host: str, port: int) -> None:
 
 def register_commands(group: click.Group) -> None:
     from backupchecks.autotask import cli as autotask_cli
+    from backupchecks.demo import cli as demo_cli
     from backupchecks.mail import cli as mail_cli
     from backupchecks.settings.cli import settings_group
     from backupchecks.users.cli import users_group
@@ -58,6 +59,7 @@ def register_commands(group: click.Group) -> None:
     group.add_command(settings_group)
     mail_cli.register(group)
     autotask_cli.register(group)
+    demo_cli.register(group)
 
 
 cli = FlaskGroup(
