@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from backupchecks import audit
@@ -25,7 +25,8 @@ from backupchecks.timeutil import configured_zone, local_day_bounds, today_local
 
 # Worst first: the order the operator should look at things.
 STATUS_RANK = {"failed": 0, "missed": 1, "warning": 2, "override": 3, "success": 4}
-MAX_RUNS = 2000
+# One page holds whole customers, worst first, until about this many runs.
+PAGE_RUNS = 150
 HISTORY_DAYS = 14
 
 
@@ -84,7 +85,8 @@ class CustomerGroup:
 class Worklist:
     customers: list[CustomerGroup]
     total: int
-    truncated: bool
+    page: int = 1
+    pages: int = 1
 
     @property
     def tickets(self) -> list[Ticket]:
@@ -116,20 +118,52 @@ def _filtered(query, filters: Filters):  # type: ignore[no-untyped-def]
     return query
 
 
-def worklist(filters: Filters = Filters()) -> Worklist:  # noqa: B008 - frozen dataclass
+def _rank_expression():  # type: ignore[no-untyped-def]
+    return case(
+        (RunOverride.run_id.is_not(None), STATUS_RANK["override"]),
+        *[(Run.status == status, rank) for status, rank in STATUS_RANK.items()
+          if status != "override"],
+        else_=STATUS_RANK["success"],
+    )
+
+
+def _pages(customer_rows: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """Whole customers per page, worst first, about PAGE_RUNS runs a page."""
+    pages: list[list[int]] = [[]]
+    runs_on_page = 0
+    for customer_id, count in customer_rows:
+        if pages[-1] and runs_on_page + count > PAGE_RUNS:
+            pages.append([])
+            runs_on_page = 0
+        pages[-1].append(customer_id)
+        runs_on_page += count
+    return pages
+
+
+def worklist(filters: Filters = Filters(), page: int = 1) -> Worklist:  # noqa: B008 - frozen
+    waiting = (
+        select(Job.customer_id, Customer.name, func.min(_rank_expression()), func.count(Run.id))
+        .select_from(Run).join(Run.job).join(Job.customer)
+        .outerjoin(RunOverride, RunOverride.run_id == Run.id)
+        .where(Run.reviewed_at.is_(None), Job.archived.is_(False))
+        .group_by(Job.customer_id, Customer.name)
+    )
+    rows = db.session.execute(_filtered(waiting, filters)).all()
+    if not rows:
+        return Worklist([], 0)
+    rows = sorted(rows, key=lambda r: (r[2], r[1].lower()))
+    pages = _pages([(r[0], r[3]) for r in rows])
+    page = min(max(page, 1), len(pages))
+    total = sum(r[3] for r in rows)
     base = (
         select(Run).join(Run.job).join(Job.customer)
-        .where(Run.reviewed_at.is_(None), Job.archived.is_(False))
+        .where(Run.reviewed_at.is_(None), Job.archived.is_(False),
+               Job.customer_id.in_(pages[page - 1]))
         .options(contains_eager(Run.job).contains_eager(Job.customer), selectinload(Run.objects))
     )
-    base = _filtered(base, filters)
     runs = db.session.scalars(
-        base.order_by(Customer.name, Job.job_name, Run.started_at.desc()).limit(MAX_RUNS + 1)
+        _filtered(base, filters).order_by(Customer.name, Job.job_name, Run.started_at.desc())
     ).unique().all()
-    truncated = len(runs) > MAX_RUNS
-    runs = runs[:MAX_RUNS]
-    if not runs:
-        return Worklist([], 0, False)
     run_ids = [r.id for r in runs]
     job_ids = {r.job_id for r in runs}
 
@@ -187,7 +221,7 @@ def worklist(filters: Filters = Filters()) -> Worklist:  # noqa: B008 - frozen d
     ordered = sorted(customers.values(), key=lambda c: (STATUS_RANK[c.worst], c.customer.name.lower()))
     for c in ordered:
         c.jobs.sort(key=lambda j: (STATUS_RANK[j.worst], j.job.job_name.lower()))
-    return Worklist(ordered, len(runs), truncated)
+    return Worklist(ordered, total, page, len(pages))
 
 
 def filter_choices() -> dict[str, list]:

@@ -38,8 +38,14 @@ def _autotask_defaults() -> dict[str, object]:
     return current_defaults()
 
 
+def dict_without(values: dict[str, object], *keys: str) -> dict[str, object]:
+    """Query arguments minus some (to rebuild a link with another page number)."""
+    return {k: v for k, v in values.items() if k not in keys}
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
+    app.jinja_env.filters["dict_without"] = dict_without
     app.jinja_env.globals["autotask_ticket_url"] = autotask_ticket_url
     app.jinja_env.globals["autotask_reference"] = cache.load
     app.jinja_env.globals["autotask_defaults"] = _autotask_defaults

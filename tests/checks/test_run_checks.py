@@ -236,3 +236,18 @@ def test_override_outside_its_dates_does_not_apply(app):
                     valid_from=date(2000, 1, 1), valid_until=date(2000, 12, 31), active=True)
     assert overrides.covering_rule(run, [rule], run.started_at.date()) is None
     assert overrides.covering_rule(run, [rule], date(2000, 6, 1)) is rule
+
+
+def test_long_worklists_are_paged_by_whole_customers_worst_first(app, as_operator, monkeypatch):
+    monkeypatch.setattr(review, "PAGE_RUNS", 3)
+    for i in range(4):
+        job = make_job(make_customer(f"Paged {i}"), f"Job {i}")
+        make_run(job, "success")
+        make_run(job, "failed" if i == 3 else "success")
+    db.session.commit()
+    first = as_operator.get("/run-checks/").get_data(as_text=True)
+    assert "Page 1 of 4" in first
+    assert 'data-customer="Paged 3"' in first and 'data-customer="Paged 0"' not in first
+    second = as_operator.get("/run-checks/?page=2").get_data(as_text=True)
+    assert 'data-customer="Paged 0"' in second
+    assert review.worklist(review.Filters(), page=99).page == 4  # clamped

@@ -45,7 +45,8 @@ def index() -> str | tuple[str, int]:
     except FormError as exc:
         flash(str(exc), "error")
         filters = review.Filters()
-    work = review.worklist(filters)
+    page = request.args.get("page", 1, type=int) or 1
+    work = review.worklist(filters, page)
     notice = tickets.refresh_statuses(work.tickets) if (work.tickets and credentials()) else None
     return render_template("run_checks/index.html", work=work, filters=filters,
                            choices=review.filter_choices(), notice=notice)
