@@ -29,8 +29,8 @@ from backupchecks.models.jobs import Customer, Job, Run, RunObject  # noqa: E402
 from backupchecks.models.users import User  # noqa: E402
 from backupchecks.security.passwords import hash_password  # noqa: E402
 
-PRODUCTS = ["Veeam Backup & Replication", "Synology Hyper Backup", "Proxmox VE", "NAKIVO Backup & Replication",
-            "Acronis Cyber Protect Cloud", "Duplicati"]
+PRODUCTS = ["Veeam Backup & Replication", "Synology Hyper Backup", "Proxmox VE",
+            "NAKIVO Backup & Replication", "Acronis Cyber Protect Cloud", "Duplicati"]
 
 
 def build(customers: int, jobs: int, days: int, unreviewed_days: int) -> int:

@@ -192,7 +192,7 @@ def dovecot() -> Iterator[Dovecot]:
     # Not under pytest's tmp dir: that is private to us (0700), and Dovecot's own users
     # (auth, mail) must reach the passwd file and the mail folders.
     root = Path(tempfile.mkdtemp(prefix="bc-dovecot-"))
-    os.chmod(root, 0o755)
+    os.chmod(root, 0o755)  # noqa: S103 - a throwaway test server, readable on purpose
     for sub in ("run", "state", "mail", "home"):
         (root / sub).mkdir()
     passwd = root / "passwd"
