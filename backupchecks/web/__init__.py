@@ -14,7 +14,6 @@ def register_web(app: Flask) -> None:
     from backupchecks.security import api_tokens
     from backupchecks.web.api import bp as api_bp
     from backupchecks.web.api_tokens import bp as api_tokens_bp
-    from backupchecks.web.areas import bp as areas_bp
     from backupchecks.web.audit import bp as audit_bp
     from backupchecks.web.auth import bp as auth_bp
     from backupchecks.web.customers import bp as customers_bp
@@ -31,15 +30,10 @@ def register_web(app: Flask) -> None:
 
     session.init_login(app)
     app.before_request(enforce_login_and_write_role)
-    for bp in (auth_bp, dashboard_bp, run_checks_bp, tickets_bp, settings_bp, users_bp, audit_bp, api_bp,
-               areas_bp):
+    for bp in (auth_bp, dashboard_bp, inbox_bp, run_checks_bp, jobs_bp, customers_bp, tickets_bp,
+               overrides_bp, reports_bp, settings_bp, users_bp, audit_bp, mailadmin_bp,
+               api_tokens_bp, api_bp):
         app.register_blueprint(bp)
-    for bp in (inbox_bp, jobs_bp, mailadmin_bp):
-        app.register_blueprint(bp)
-    app.register_blueprint(customers_bp)
-    app.register_blueprint(overrides_bp)
-    app.register_blueprint(reports_bp)
-    app.register_blueprint(api_tokens_bp)
     api_tokens.install(app)  # after the app-wide hooks, but inserted ahead of them
     app.after_request(add_security_headers)
     errors.register(app)
@@ -48,8 +42,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["roles"] = Role
 
 
-# (endpoint, label) in menu order. Areas not built yet point at their
-# placeholder page in web/areas.
+# (endpoint, label) in menu order.
 NAV_ITEMS: list[tuple[str, str]] = [
     ("dashboard.index", "Dashboard"),
     ("inbox.index", "Inbox"),
