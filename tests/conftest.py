@@ -238,7 +238,6 @@ def form_errors(html: str) -> list[str]:
 # Browser fixtures live in their own module; re-exported so every test can use them.
 from tests.browser_support import browser, live_server, page  # noqa: E402,F401
 
-
 # ---------------------------------------------------------------- Autotask
 
 @pytest.fixture(scope="session")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from backupchecks.autotask.cache import CachedReference
 from backupchecks.autotask.filters import format_datetime
+from backupchecks.models.types import utcnow
 from backupchecks.reports import fetch
 from backupchecks.reports import scorecard as sc
 from backupchecks.reports.targets import cache_seconds, load_targets
@@ -193,7 +194,7 @@ def build_scorecard(
     previous = fetch.read(figures_key)
     if previous is not None and not refresh:
         value, fetched_at = previous
-        if (fetch.utcnow() - fetched_at).total_seconds() < ttl:
+        if (utcnow() - fetched_at).total_seconds() < ttl:
             return _from_figures(queue, zone, start, end, value, fetched_at, True, targets)
 
     def produce() -> dict[str, Any]:
@@ -356,17 +357,17 @@ def scorecard_page(args: Mapping[str, str], *, refresh: bool = False,
                                             default_start=default_start, default_end=default_end)
     except InvalidRequest as exc:
         page.problem = str(exc)
-        return page
     try:
         ref = fetch.load_reference(client_factory)
     except fetch.ReportUnavailable as exc:
         page.unavailable = str(exc)
         return page
-    page.queues = queue_options(ref)
+    page.queues = queue_options(ref)  # the form offers the queues even when a date was wrong
     try:
         page.queue = resolve_queue(args.get("queue"), ref, required=False)
     except InvalidRequest as exc:
-        page.problem = str(exc)
+        page.problem = page.problem or str(exc)
+    if page.problem:
         return page
     if page.queue is None:
         return page  # nothing chosen yet and no default: the form asks for a queue

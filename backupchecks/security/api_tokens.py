@@ -120,14 +120,6 @@ def authenticate_api_request() -> Any:
     return None
 
 
-def api_user() -> User | None:
-    """Who is asking: the token's user, else the logged-in user."""
-    user = getattr(request, "_api_token_user", None)
-    if user is not None:
-        return user
-    return current_user if current_user.is_authenticated else None  # type: ignore[return-value]
-
-
 def install(app: Flask) -> None:
     """Put the token check first: the app-wide login check must already see the token user."""
     app.before_request_funcs.setdefault(None, []).insert(0, authenticate_api_request)

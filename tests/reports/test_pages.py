@@ -28,7 +28,7 @@ def test_viewer_sees_the_weekly_scorecard(app, tenant, as_viewer):
     assert "<td>Completed</td>" in html and "<td>Medium</td>" in html  # labels, not ids
     assert 'id="targets-form"' not in html  # targets are for admins
     assert "figures from" in html and "(cached)" not in html
-    assert "(cached)" in as_viewer.get(PAGE).get_data(as_text=True)
+    assert "(cached)" in as_viewer.get(PAGE + "&table=x&refresh=0").get_data(as_text=True)
 
 
 def test_quarterly_view_and_per_resource_table(app, tenant, as_viewer):
@@ -73,7 +73,10 @@ def test_autotask_down_and_nothing_cached_says_so(app, tenant, as_viewer):
 
 def test_bad_period_on_the_page_is_a_400_with_the_reason(app, tenant, as_viewer):
     response = as_viewer.get(f"/reports/scorecard?queue={s.ROC}&start_date=2025-03-09&end_date=2025-03-01")
-    assert response.status_code == 400 and "is before start_date" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "is before start_date" in html
+    assert "Service Desk" in html  # the form still offers the queues
+    assert tenant.api_calls() == []
 
 
 def _csv(client, table: str, extra: str = "") -> list[list[str]]:
@@ -94,7 +97,7 @@ def test_csv_export_of_each_table(app, tenant, as_viewer):
     assert _csv(as_viewer, "priority")[1] == ["Medium", "3"]
     resources = _csv(as_viewer, "resources", "&resources=1")
     assert resources[0][2:4] == ["utilisation_2025-03-03", "utilisation_2025-03-10"]
-    assert ["Sanne Bakker", "100.0", "100.0"] == [resources[1][1], resources[1][2], resources[1][3]]
+    assert resources[1][1:4] == ["Sanne Bakker", "100.0", "100.0"]
     assert as_viewer.get(PAGE.replace("scorecard?", "scorecard/nope.csv?")).status_code == 404
 
 
@@ -139,7 +142,8 @@ def test_admin_creates_lists_and_revokes_tokens(app, as_admin, viewer):
     assert "revoked" in as_admin.get("/settings/api-tokens/").get_data(as_text=True)
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {"api_token.created", "api_token.revoked"} <= actions
-    assert as_admin.post("/settings/api-tokens/", data={"name": " ", "user_id": str(viewer.id)}).status_code == 400
+    blank = as_admin.post("/settings/api-tokens/", data={"name": " ", "user_id": str(viewer.id)})
+    assert blank.status_code == 400
 
 
 def test_only_admins_manage_tokens(app, as_operator, as_viewer):

@@ -18,6 +18,8 @@ from backupchecks.timeutil import configured_zone, today_local
 from backupchecks.web.reports import bp
 
 RUNS_DAYS = 30
+#: The scorecard's own parameters, carried over into its links (CSV, refresh).
+SCORECARD_ARGS = ("queue", "view", "start_date", "end_date", "resources")
 
 
 def _csv(filename: str, header: list[str] | tuple[str, ...], rows: list[list[object]]) -> Response:
@@ -69,17 +71,20 @@ def scorecard() -> Response | tuple[str, int]:
     page = psa.scorecard_page(request.args, refresh=refresh)
     if refresh and page.card is not None:
         # Refreshed: show the result under an address that a reload will not refresh again.
-        args = {k: v for k, v in request.args.items() if k != "refresh"}
-        return redirect(url_for("reports.scorecard", **args))
+        return redirect(url_for("reports.scorecard", **_scorecard_args()))
     status = 400 if page.problem else 503 if page.unavailable else 200
     is_admin = current_user.has_role(Role.ADMIN)
     return render_template(
         "reports/scorecard.html", page=page, card=page.card, metrics=psa.sc.METRICS,
-        args={k: v for k, v in request.args.items() if k != "refresh"},
+        args=_scorecard_args(),
         target_defs=targets.definitions() if is_admin else [],
         target_values=get_all(targets.SECTION) if is_admin else {},
         now=utcnow(),
     ), status
+
+
+def _scorecard_args() -> dict[str, str]:
+    return {k: request.args[k] for k in SCORECARD_ARGS if request.args.get(k)}
 
 
 @bp.get("/scorecard/<table>.csv")
