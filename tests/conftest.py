@@ -32,6 +32,11 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/backupchecks_test"
 )
+# Under pytest-xdist every worker gets a database of its own.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    _url = make_url(PG_URL)
+    PG_URL = _url.set(database=f"{_url.database}_{os.environ['PYTEST_XDIST_WORKER']}").render_as_string(
+        hide_password=False)
 SECRET_KEY = "test-secret-key-" + "x" * 32
 ENCRYPTION_KEY = Fernet.generate_key().decode()
 PASSWORD = "correct horse battery"
