@@ -154,6 +154,9 @@ def _object_rows(run_id: int, objects: list[dict[str, Any]]) -> list[dict[str, A
     ]
 
 
+FILED_RUNS_KEY = "backupchecks.filed_run_ids"
+
+
 def file_runs(session: Session, filings: Sequence[Filing], now: datetime) -> dict[int, int]:
     """Create or update the runs for ``filings``; returns mail id -> run id.
 
@@ -212,6 +215,9 @@ def file_runs(session: Session, filings: Sequence[Filing], now: datetime) -> dic
                    for row in _object_rows(r.id, r.objects)]  # type: ignore[arg-type]
     if object_rows:
         session.connection().execute(insert(RunObject.__table__), object_rows)
+    # Run Checks acts on these once they are committed (checks.on_import.process_filed).
+    session.info.setdefault(FILED_RUNS_KEY, set()).update(
+        r.id for r in [*new_runs, *updated] if r.id is not None)
     return {mail_id: r.id for runs in by_job.values() for r in runs  # type: ignore[misc]
             for mail_id in r.mail_ids}
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -23,6 +24,7 @@ from typing import Any
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
+from backupchecks.checks.on_import import process_filed
 from backupchecks.mail.filing import Filing, file_runs, filing_from_result
 from backupchecks.mail.keys import clean_message_id, content_hash, job_key
 from backupchecks.mail.rules import load_generic_rules
@@ -183,8 +185,8 @@ class Importer:
     def _now(self) -> datetime:
         return self.now or utcnow()
 
-    def _store(self, batch: Sequence[SourceMail]) -> tuple[list[tuple[int, MailView, SourceMail]],
-                                                            int]:
+    def _store(self, batch: Sequence[SourceMail]) -> tuple[
+            deque[tuple[int, MailView, SourceMail]], int]:
         """Insert the raw mails; returns the new ones (id, decoded view, source) and dupes."""
         rows: list[dict[str, Any]] = []
         views: dict[str, tuple[MailView, SourceMail]] = {}
@@ -209,7 +211,7 @@ class Importer:
                 "reason": "Stored, not parsed yet.", "deleted": False,
             })
         if not rows:
-            return [], len(batch)
+            return deque(), len(batch)
         table = Mail.__table__
         # executemany with RETURNING: SQLAlchemy sends it as a few multi-row INSERTs
         # ("insertmanyvalues") from one cached compiled statement.
@@ -218,9 +220,9 @@ class Importer:
         inserted = self.session.connection().execute(stmt, rows).all()
         # Stored before any parser runs: a crash from here on loses nothing.
         self.session.commit()
-        new = [(row.id, *views[row.content_hash]) for row in inserted]
-        new.sort(key=lambda t: t[0])
-        return new, len(batch) - len(new)
+        new = sorted(((row.id, *views.pop(row.content_hash)) for row in inserted),
+                     key=lambda t: t[0])
+        return deque(new), len(batch) - len(new)
 
     def import_batch(self, batch: Sequence[SourceMail]) -> ImportStats:
         """Store, parse and file one batch; commits twice. Returns this batch's figures."""
@@ -231,7 +233,10 @@ class Importer:
             return stats
         updates: list[dict[str, Any]] = []
         filings: list[Filing] = []
-        for mail_id, view, item in new:
+        while new:
+            # Popped, so each decoded mail (and the HTML tree a parser builds on it) is
+            # freed right after its parse instead of a whole batch of them living at once.
+            mail_id, view, item = new.popleft()
             state = outcome_state(parse_view(view, self.rules))
             updates.append({"id": mail_id, **state.values})
             job_id = self.jobs.get(state.key) if state.key else None
@@ -246,6 +251,7 @@ class Importer:
             row["run_id"] = mail_to_run.get(row["id"])
         write_parse_states(self.session, updates)
         self.session.commit()
+        process_filed(self.session)
         return stats
 
     def run(self, mails: Iterable[SourceMail], batch_size: int = BATCH_SIZE) -> ImportStats:
@@ -261,6 +267,7 @@ class Importer:
 
         filed = file_waiting_mails(self.session, now=self._now())
         self.session.commit()
+        process_filed(self.session)
         return filed
 
 

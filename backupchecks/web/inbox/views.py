@@ -9,6 +9,7 @@ from sqlalchemy.orm import undefer
 from werkzeug.wrappers import Response
 
 from backupchecks import audit
+from backupchecks.checks.on_import import process_filed
 from backupchecks.extensions import db
 from backupchecks.mail import inbox
 from backupchecks.mail.sanitize import MAIL_CSP, mail_document
@@ -113,6 +114,7 @@ def approve() -> Response:
         flash(str(exc), "error")
         return _back()
     db.session.commit()
+    process_filed(db.session)
     flash(f"Job {job.display_name} approved for {job.customer.name}: {filed} run(s) filed.",
           "success")
     return _back()
