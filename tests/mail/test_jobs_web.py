@@ -140,3 +140,19 @@ def test_settings_mail_page_has_test_connection_and_status(as_admin):
     assert 'href="/settings/parsers"' in page
     result = as_admin.post("/settings/mail/test").get_data(as_text=True)
     assert "Enter and save the IMAP host first." in result
+
+
+def test_jobs_list_is_paged(app, as_viewer, monkeypatch):
+    from backupchecks.extensions import db
+    from backupchecks.mail import jobs as service
+    from tests.factories import make_customer, make_job
+
+    monkeypatch.setattr(service, "PAGE_SIZE", 2)
+    customer = make_customer("Paging BV")
+    for name in ("A job", "B job", "C job"):
+        make_job(customer, name)
+    db.session.commit()
+    first = as_viewer.get("/jobs/").get_data(as_text=True)
+    assert "page 1 of 2" in first and "A job" in first and "C job" not in first
+    second = as_viewer.get("/jobs/?page=2").get_data(as_text=True)
+    assert "C job" in second and "A job" not in second

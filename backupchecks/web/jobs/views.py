@@ -29,10 +29,14 @@ def _job_or_404(job_id: int) -> Job:
 def index() -> str:
     archived = request.args.get("archived") == "1"
     customer_id = request.args.get("customer", type=int)
-    rows = service.job_rows(db.session, archived=archived, customer_id=customer_id)
+    total = service.count_jobs(db.session, archived=archived, customer_id=customer_id)
+    pages = max(1, -(-total // service.PAGE_SIZE))
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), pages)
+    rows = service.job_rows(db.session, archived=archived, customer_id=customer_id, page=page)
     customers = db.session.scalars(select(Customer).order_by(Customer.name)).all()
     return render_template("jobs/index.html", rows=rows, archived=archived,
-                           customers=customers, customer_id=customer_id)
+                           customers=customers, customer_id=customer_id, page=page,
+                           pages=pages, total=total)
 
 
 @bp.route("/<int:job_id>")
