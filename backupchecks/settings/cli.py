@@ -27,7 +27,8 @@ def new_key() -> None:
     click.echo(Fernet.generate_key().decode())
 
 
-@settings_group.command("rotate-key")
+# Fernet keys may begin with "-": keep such words as arguments, not options.
+@settings_group.command("rotate-key", context_settings={"ignore_unknown_options": True})
 @click.argument("old_key")
 @click.argument("new_key")
 @with_appcontext
