@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +74,13 @@ def poll_command(loop: bool, interval: int | None) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    last_purge = 0.0
     while not stop.is_set():
         try:
             _poll_once(stop)
+            if time.monotonic() - last_purge > PURGE_EVERY:
+                click.echo(_purge())
+                last_purge = time.monotonic()
         except Exception as exc:  # noqa: BLE001 - a bad cycle must not end the service
             db.session.rollback()
             click.echo(f"Poll failed: {type(exc).__name__}: {exc}", err=True)
@@ -84,6 +89,23 @@ def poll_command(loop: bool, interval: int | None) -> None:
         wait = interval or int(get_setting("mail.poll_interval") or 300)
         stop.wait(wait)
     click.echo("Stopped.")
+
+
+# The poller applies the retention settings once a day.
+PURGE_EVERY = 24 * 3600
+
+
+def _purge() -> str:
+    from backupchecks.mail.retention import purge
+
+    return purge(db.session).summary()
+
+
+@mail_group.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Remove mails and runs older than the retention set under Settings → General."""
+    click.echo(_purge())
 
 
 @mail_group.command("import")
