@@ -1,11 +1,12 @@
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from backupchecks.models.users import Role
 from backupchecks.security.passwords import MAX_LENGTH, MIN_LENGTH
 
-ROLE_CHOICES = [(r.value, r.label) for r in Role]
+ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 
 
 class CreateUserForm(FlaskForm):
