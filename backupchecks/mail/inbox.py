@@ -99,18 +99,16 @@ def counts(session: Session) -> dict[str, int]:
 # --- approval -------------------------------------------------------------------------
 
 def _customer(session: Session, customer_id: int | None, new_name: str | None) -> Customer:
-    name = (new_name or "").strip()
-    if name:
-        if len(name) > 200:
-            raise InboxError("A customer name has at most 200 characters.")
-        existing = session.scalar(select(Customer).where(func.lower(Customer.name) == name.lower()))
-        if existing is not None:
-            return existing
-        customer = Customer(name=name, active=True)
-        session.add(customer)
-        session.flush()
-        audit.record("customer.created", name, "while approving a job in the Inbox")
-        return customer
+    if (new_name or "").strip():
+        # One set of name rules for the whole product: the Customers service's.
+        from backupchecks.checks import customers as customer_service
+
+        try:
+            name = customer_service.clean_name(new_name)
+            existing = customer_service.find_by_name(name)
+            return existing if existing is not None else customer_service.create(name)
+        except customer_service.CustomerError as exc:
+            raise InboxError(str(exc)) from None
     if customer_id is None:
         raise InboxError("Choose a customer or type the name of a new one.")
     customer = session.get(Customer, customer_id)
