@@ -50,6 +50,8 @@ REQUIRED_ON_UPDATE = ("companyID", "queueID", "title", "status", "priority")
 CLEARED_WHEN_OMITTED = (
     "dueDateTime", "ticketCategory", "issueType", "subIssueType", "source",
     "organizationalLevelAssociationID", "completedDate", "resolvedDateTime",
+    # Not stabilising, but a full update clears them all the same (contract B4).
+    "description", "resolution", "assignedResourceID",
 )
 
 # ---------------------------------------------------------------- schema

@@ -45,10 +45,20 @@ CLOCK_SKEW = timedelta(minutes=2)
 def _put_from(
     client: AutotaskClient, fresh: dict[str, Any], changes: dict[str, Any]
 ) -> dict[str, Any]:
-    """Build the full-update body from ``fresh`` (a GET's item) and send it."""
+    """Build the full-update body from ``fresh`` (a GET's item) and send it.
+
+    Every field the GET returned is sent back, the stabilising ones of contract
+    B5 included: PUT is a full update and a field left out is cleared, so the
+    description, the assignee or a resolution set a step earlier must travel too.
+    """
     if "id" in changes and int(changes["id"]) != int(fresh["id"]):
         raise ValueError("an update cannot change the ticket id")
-    body = {name: fresh[name] for name in STABILISING_FIELDS if name in fresh}
+    missing = [name for name in ("id", "companyID", "queueID", "title", "status", "priority")
+               if fresh.get(name) is None and name not in changes]
+    if missing:
+        # A GET that lost these would make the PUT clear them: refuse instead.
+        raise ValueError(f"the fresh ticket lacks {', '.join(missing)}; not updating it")
+    body = dict(fresh)
     body.update(changes)
     client.update_ticket_raw(body)
     return body

@@ -161,6 +161,17 @@ def test_put_without_an_optional_field_clears_it(sim: SimulatorServer, omitted: 
     assert after["resolution"] == "r"
 
 
+def test_put_of_only_the_stabilising_fields_clears_description_and_resolution(
+    sim: SimulatorServer,
+) -> None:
+    before = full_ticket(sim, 5001)
+    assert before["description"]
+    assert call(sim, "PUT", "/Tickets", stabilised(before, resolution="r")).status_code == 200
+    assert call(sim, "PUT", "/Tickets", stabilised(full_ticket(sim, 5001))).status_code == 200
+    after = full_ticket(sim, 5001)
+    assert after["description"] is None and after["resolution"] is None
+
+
 def test_put_without_completed_date_clears_it(sim: SimulatorServer) -> None:
     before = full_ticket(sim, 5003)
     assert before["status"] == 5 and before["completedDate"]
