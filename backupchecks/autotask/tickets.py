@@ -184,12 +184,12 @@ def resolve_ticket_reference(client: AutotaskClient, ref: str | int) -> int:
     if isinstance(ref, int):
         return ref
     text = str(ref).strip()
-    if text.isdigit():
+    if (text.isascii() and text.isdigit()):
         return int(text)
     if "ticketid=" in text.lower():
         query = parse_qs(urlsplit(text).query)
         values = next((v for k, v in query.items() if k.lower() == "ticketid"), [])
-        if values and values[0].isdigit():
+        if values and (values[0].isascii() and values[0].isdigit()):
             return int(values[0])
     if TICKET_NUMBER.match(text):
         ticket = client.find_ticket_by_number(text.upper())

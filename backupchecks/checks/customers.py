@@ -653,7 +653,7 @@ def _parse_row(line: int, header: list[str], cells: list[str], seen: dict[str, i
     company_id: int | None = None
     raw_id = values.get("autotask_company_id", "")
     if raw_id:
-        if raw_id.isdigit() and int(raw_id) > 0:
+        if (raw_id.isascii() and raw_id.isdigit()) and int(raw_id) > 0:
             company_id = int(raw_id)
         else:
             errors.append(f"Line {line}: autotask_company_id must be a whole number like 123, "

@@ -196,8 +196,19 @@ class ImapConnection:
                     self.conn.starttls(ssl_context=ssl.create_default_context())
         except (OSError, ssl.SSLError, imaplib.IMAP4.error) as exc:
             raise ImapError(f"Cannot connect to {s.host}:{s.port}: {_reason(exc)}") from None
+        password = s.password.reveal() if s.password else ""
         try:
-            self.conn.login(s.user, s.password.reveal() if s.password else "")
+            if (s.user + password).isascii():
+                self.conn.login(s.user, password)
+            else:
+                # LOGIN is ASCII only; SASL PLAIN carries UTF-8 user names and passwords.
+                credentials = f"\0{s.user}\0{password}".encode()
+                self.conn.authenticate("PLAIN", lambda _challenge: credentials)
+        except UnicodeError:
+            # Never echo the codec's message: it quotes a character of the password.
+            self.close()
+            raise ImapError(f"Login as {s.user} failed: the server cannot take these "
+                            "characters in a user name or password.") from None
         except imaplib.IMAP4.error as exc:
             self.close()
             raise ImapError(f"Login as {s.user} refused: {_reason(exc)}") from None

@@ -74,7 +74,7 @@ def parse_days(text: str | None) -> tuple[int, ...]:
     out = []
     for part in (text or "").split(","):
         part = part.strip()
-        if part.isdigit():
+        if (part.isascii() and part.isdigit()):
             out.append(int(part))
     return tuple(sorted(set(out)))
 

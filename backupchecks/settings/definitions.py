@@ -145,10 +145,7 @@ _DEFS: list[SettingDef] = [
                validator=_https_url,
                help="Leave empty to find the zone from the API user; "
                     "or e.g. https://webservices3.autotask.net"),
-    # Users
-    SettingDef("users.session_hours", "users", "Sign out after (hours idle)", kind="int",
-               default=12, min_value=1, max_value=720,
-               help="Also bounded by BACKUPCHECKS_SESSION_HOURS."),
+    # Users: managed on their own page; the idle sign-out is BACKUPCHECKS_SESSION_HOURS.
 ]
 
 DEFINITIONS: dict[str, SettingDef] = {d.key: d for d in _DEFS}

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
 from flask import request
 
 
 class FormError(ValueError):
     pass
+
+
+def safe_local_path(target: str | None, default: str) -> str:
+    """``target`` when it is a path on this site, else ``default`` (no open redirects).
+
+    Browsers drop tabs and newlines and read backslashes as slashes, so a path
+    with a backslash or a control character could leave the site: refused.
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if any(ch in target for ch in "\\\t\r\n") or not target.isprintable():
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or "%" in parts.path[:3]:
+        return default
+    return target
 
 
 def optional_date(name: str, source: dict | None = None) -> date | None:
@@ -25,7 +42,7 @@ def optional_int(name: str, source: dict | None = None) -> int | None:
     raw = ((source if source is not None else request.values).get(name) or "").strip()
     if not raw:
         return None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise FormError(f"{name} must be a number.")
     return int(raw)
 

@@ -24,7 +24,7 @@ def init_login(app: Flask) -> None:
 @login_manager.user_loader
 def load_user(cookie_id: str) -> User | None:
     user_id, _, token = cookie_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if not (user_id.isascii() and user_id.isdigit()) or not token:
         return None
     user = db.session.scalar(select(User).where(User.id == int(user_id)))
     if user is None or not user.active or user.session_token != token:

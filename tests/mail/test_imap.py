@@ -133,6 +133,15 @@ def test_list_folders_and_bad_login(app, imap_account):
         list_folders(wrong)
 
 
+def test_non_ascii_password_gets_a_clear_refusal_and_is_not_echoed(app, imap_account, caplog):
+    wrong = ImapSettings(host="127.0.0.1", port=imap_account.server.port, security="none",
+                         user=imap_account.user, password=Secret("wröng-pässwörd"))
+    with pytest.raises(ImapError, match="Login as .* refused") as info:
+        list_folders(wrong)
+    assert "ö" not in str(info.value) and "ä" not in str(info.value)
+    assert "pässwörd" not in caplog.text
+
+
 def test_test_connection_button_lists_folders(as_admin, imap_account):
     imap_account.configure()
     page = as_admin.post("/settings/mail/test").get_data(as_text=True)

@@ -28,7 +28,7 @@ def index() -> tuple[str, int]:
 @bp.post("/")
 def create() -> tuple[str, int]:
     user_id = request.form.get("user_id", "")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    user = db.session.get(User, int(user_id)) if (user_id.isascii() and user_id.isdigit()) else None
     try:
         if user is None:
             raise api_tokens.TokenError("Choose the user the token acts for.")

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
@@ -12,15 +10,7 @@ from backupchecks.security.passwords import verify_password
 from backupchecks.users.service import UserError, authenticate, set_password
 from backupchecks.web.auth import bp
 from backupchecks.web.auth.forms import ChangePasswordForm, LoginForm
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect after login is a phishing aid.
-    if target and target.startswith("/") and not target.startswith("//"):
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc:
-            return target
-    return url_for("dashboard.index")
+from backupchecks.web.forms import safe_local_path
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -33,7 +23,7 @@ def login() -> str | Response:
         result = authenticate(form.email.data or "", form.password.data or "", request.remote_addr)
         if result.user is not None:
             login_user(result.user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_local_path(request.args.get("next"), url_for("dashboard.index")))
         error = result.message
     elif request.method == "POST":
         error = "Enter your e-mail address and password."

@@ -209,7 +209,7 @@ def companies() -> tuple[Response, int]:
         return jsonify({"error": str(exc)}), 400
     customer = None
     raw_id = request.args.get("customer", "")
-    if raw_id.isdigit():
+    if raw_id.isascii() and raw_id.isdigit():
         customer = db.session.get(Customer, int(raw_id))
     try:
         with service.autotask_client(**service.SEARCH_CLIENT_OPTIONS) as client:

@@ -18,6 +18,7 @@ from backupchecks.models.mail import Mail
 from backupchecks.models.users import Role
 from backupchecks.parsers import decode_mail
 from backupchecks.security.roles import require_role
+from backupchecks.web.forms import safe_local_path
 from backupchecks.web.inbox import bp
 
 TABS = {
@@ -39,15 +40,17 @@ def _mail_or_404(mail_id: int, *, raw: bool = False) -> Mail:
 
 
 def _ids() -> list[int]:
-    return [int(v) for v in request.form.getlist("mail_id") if v.isdigit()]
+    return [int(v) for v in request.form.getlist("mail_id") if (v.isascii() and v.isdigit())]
 
 
 def _back() -> Response:
-    target = request.form.get("next") or ""
-    # Only our own paths: never an open redirect.
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return redirect(target)
-    return redirect(url_for("inbox.index"))
+    return redirect(safe_local_path(request.form.get("next"), url_for("inbox.index")))
+
+
+def _hide_deleted(mail: Mail) -> None:
+    """A deleted mail exists only for admins (who may restore it)."""
+    if mail.deleted and not current_user.has_role(Role.ADMIN):
+        abort(404)
 
 
 def _customers() -> list[Customer]:
@@ -74,8 +77,7 @@ def index() -> str:
 @bp.route("/mail/<int:mail_id>")
 def mail_detail(mail_id: int) -> str:
     m = _mail_or_404(mail_id)
-    if m.deleted and not current_user.has_role(Role.ADMIN):
-        abort(404)
+    _hide_deleted(m)
     run = db.session.get(Run, m.run_id) if m.run_id else None
     job = run.job if run else (db.session.scalar(select(Job).where(Job.match_key == m.job_key))
                                if m.job_key else None)
@@ -87,6 +89,7 @@ def mail_detail(mail_id: int) -> str:
 def mail_view(mail_id: int) -> Response:
     """The mail, sanitised, for an <iframe sandbox>; its own CSP lets nothing load or run."""
     m = _mail_or_404(mail_id, raw=True)
+    _hide_deleted(m)
     view = decode_mail(m.raw)
     response = Response(mail_document(view.html, view.text), mimetype="text/html")
     response.headers["Content-Security-Policy"] = MAIL_CSP
@@ -97,6 +100,7 @@ def mail_view(mail_id: int) -> Response:
 @bp.route("/mail/<int:mail_id>/raw")
 def raw(mail_id: int) -> Response:
     m = _mail_or_404(mail_id, raw=True)
+    _hide_deleted(m)
     response = Response(m.raw, mimetype="message/rfc822")
     response.headers["Content-Disposition"] = f'attachment; filename="mail-{m.id}.eml"'
     return response
@@ -106,8 +110,9 @@ def raw(mail_id: int) -> Response:
 def approve() -> Response:
     raw_id = request.form.get("customer_id", "")
     try:
+        customer_id = int(raw_id) if (raw_id.isascii() and raw_id.isdigit()) else None
         job, filed = inbox.approve(db.session, request.form.get("job_key", ""),
-                                   customer_id=int(raw_id) if raw_id.isdigit() else None,
+                                   customer_id=customer_id,
                                    new_customer=request.form.get("new_customer"))
     except inbox.InboxError as exc:
         db.session.rollback()

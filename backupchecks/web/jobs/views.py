@@ -82,7 +82,7 @@ def schedule(job_id: int) -> Response:
             j, kind=request.form.get("kind", ""),
             days=",".join(request.form.getlist("days")) or request.form.get("day", ""),
             at=request.form.get("at", ""), missed_check=request.form.get("missed_check") == "on",
-            grace_hours=int(grace) if grace.isdigit() else None)
+            grace_hours=int(grace) if (grace.isascii() and grace.isdigit()) else None)
     except service.JobError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -37,7 +37,7 @@ def _runs_params() -> tuple[date, date, int | None, str | None]:
     except psa.InvalidRequest as exc:
         start, end, problem = today - timedelta(days=RUNS_DAYS - 1), today, str(exc)
     customer = request.args.get("customer", "")
-    return start, end, int(customer) if customer.isdigit() else None, problem
+    return start, end, int(customer) if (customer.isascii() and customer.isdigit()) else None, problem
 
 
 @bp.get("/")

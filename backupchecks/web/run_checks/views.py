@@ -13,7 +13,7 @@ from backupchecks.extensions import db
 from backupchecks.models.checks import Remark, RunOverride
 from backupchecks.models.jobs import Job, Run
 from backupchecks.models.tickets import RunTicket, Ticket
-from backupchecks.web.forms import FormError, optional_date, optional_int, text
+from backupchecks.web.forms import FormError, optional_date, optional_int, safe_local_path, text
 from backupchecks.web.run_checks import bp
 
 TICKET_FIELD_LABELS = (("queueID", "Queue"), ("priority", "Priority"), ("status", "Status"),
@@ -32,10 +32,8 @@ def _filters() -> review.Filters:
 
 
 def _back() -> str:
-    target = request.form.get("next") or ""
-    if target.startswith("/run-checks") and not target.startswith("//"):
-        return target
-    return url_for("run_checks.index")
+    target = safe_local_path(request.form.get("next"), url_for("run_checks.index"))
+    return target if target.startswith("/run-checks") else url_for("run_checks.index")
 
 
 @bp.route("/")
@@ -54,7 +52,7 @@ def index() -> str | tuple[str, int]:
 
 @bp.route("/review", methods=["POST"])
 def mark_reviewed() -> Response:
-    ids = [i for i in request.form.getlist("run_id") if i.isdigit()]
+    ids = [i for i in request.form.getlist("run_id") if (i.isascii() and i.isdigit())]
     try:
         count = review.mark_reviewed(ids, current_user)
     except review.ReviewError as exc:
