@@ -6,6 +6,7 @@ users can reuse their .env; an environment value wins over a stored setting.
 
 from __future__ import annotations
 
+import logging
 import os
 
 from backupchecks.autotask.client import (
@@ -14,8 +15,11 @@ from backupchecks.autotask.client import (
     AutotaskCredentials,
 )
 from backupchecks.autotask.errors import AutotaskConfigError
+from backupchecks.security.crypto import SecretDecryptError
 from backupchecks.settings.definitions import SettingDef, register
 from backupchecks.settings.store import get_secret, get_setting
+
+log = logging.getLogger(__name__)
 
 ON_SUCCESS_CHOICES = (
     ("nothing", "Do nothing"),
@@ -71,7 +75,12 @@ def credentials() -> AutotaskCredentials | None:
 
 
 def _reveal(key: str) -> str | None:
-    secret = get_secret(key)
+    try:
+        secret = get_secret(key)
+    except SecretDecryptError as exc:
+        # Pages go on as if Autotask were not set up; actions get the reason (make_client).
+        log.error("%s: %s", key, exc)
+        return None
     return secret.reveal() if secret else None
 
 
@@ -79,6 +88,11 @@ def make_client(**options: object) -> AutotaskClient:
     """A client for the configured tenant; AutotaskConfigError when not set up."""
     creds = credentials()
     if creds is None:
+        for key in ("autotask.secret", "autotask.integration_code"):
+            try:
+                get_secret(key)
+            except SecretDecryptError as exc:
+                raise AutotaskConfigError(f"The stored Autotask credentials {exc}.") from None
         raise AutotaskConfigError(
             "Autotask is not configured: an admin sets the API user, secret and "
             "integration code under Settings → Autotask."

@@ -18,6 +18,9 @@ from backupchecks.extensions import db
 from backupchecks.models.checks import MATCH_KINDS, Override, RunOverride
 from backupchecks.models.jobs import Run
 
+# A group that repeats something and is itself repeated: (a+)+, (\w*)*, (x|y+){2,}.
+NESTED_QUANTIFIER = re.compile(r"\([^()]*[+*}][^()]*\)\s*[+*{]")
+
 
 class OverrideError(ValueError):
     """A refused override; the message is shown on the form."""
@@ -144,6 +147,10 @@ def validate(match_kind: str, match_text: str | None, match_status: str | None,
             re.compile(match_text)
         except re.error as exc:
             raise OverrideError(f"The regular expression is not valid: {exc}.") from None
+        # Rules run on every imported run: refuse the shapes that backtrack for ever.
+        if len(match_text) > 200 or NESTED_QUANTIFIER.search(match_text):
+            raise OverrideError("Keep the regular expression short and without nested repeats "
+                                "like (a+)+; 'contains' or 'starts' usually does the job.")
     if valid_from and valid_until and valid_until < valid_from:
         raise OverrideError("'Until' lies before 'from'.")
 

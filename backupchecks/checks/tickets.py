@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,12 +71,14 @@ class TicketDraft:
 
 
 def parse_api_datetime(value: Any) -> datetime | None:
+    """Autotask dates are UTC, with or without the Z and milliseconds."""
     if not value:
         return None
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _local(dt: datetime | None, zone: ZoneInfo) -> str:
@@ -231,9 +233,11 @@ def create_for_run(run_id: int, *, user: Any, title: str, description: str,
         with make_client(timeout=(5, 20)) as client:
             outcome = create_ticket_idempotent(client, DatabaseIntentStore(), key=intent.key,
                                                payload=payload)
-    except AutotaskError as exc:
+    except Exception as exc:
         db.session.rollback()
         release_lease(intent.key)
+        if not isinstance(exc, AutotaskError):
+            raise  # a bug, not Autotask: the error page, but the job is not left locked
         log.warning("ticket creation for job %s failed: %s", job.id, exc)
         audit.record("autotask.ticket_create_failed", f"job {job.id}", str(exc)[:500])
         db.session.commit()

@@ -24,7 +24,7 @@ def decrypt(token: str, key: str | None = None) -> str:
     except (InvalidToken, ValueError):
         # Never echo the token: it is ciphertext of a credential.
         raise SecretDecryptError(
-            "a stored secret cannot be decrypted with BACKUPCHECKS_ENCRYPTION_KEY "
+            "cannot be decrypted with BACKUPCHECKS_ENCRYPTION_KEY "
             "(was the key changed without `backupchecks settings rotate-key`?)"
         ) from None
 

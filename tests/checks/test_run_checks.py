@@ -251,3 +251,12 @@ def test_long_worklists_are_paged_by_whole_customers_worst_first(app, as_operato
     second = as_operator.get("/run-checks/?page=2").get_data(as_text=True)
     assert 'data-customer="Paged 0"' in second
     assert review.worklist(review.Filters(), page=99).page == 4  # clamped
+
+
+def test_backtracking_regex_override_is_refused(as_operator):
+    runs = _three_customers()
+    response = as_operator.post(f"/run-checks/runs/{runs['calm_warn'].id}/override", data={
+        "match_kind": "regex", "match_text": "(a+)+$"})
+    assert response.status_code == 400
+    assert "nested repeats" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Override)) is None

@@ -296,3 +296,29 @@ def test_new_failure_on_import_links_to_open_ticket_and_notes_it(app, as_operato
     assert db.session.get(RunTicket, (again.id, ticket.id)) is not None
     notes = _posts(autotask_sim, f"/Tickets/{ticket.autotask_id}/Notes")
     assert len(notes) == 1 and "failed again" in notes[0].body["description"]
+
+
+def test_wrong_encryption_key_keeps_pages_up_and_says_why(app, as_operator, autotask_sim):
+    from cryptography.fernet import Fernet
+
+    run = _failed_run()
+    _create(as_operator, run)
+    app.config["ENCRYPTION_KEY"] = Fernet.generate_key().decode()  # as after a lost key
+    assert as_operator.get("/run-checks/").status_code == 200
+    assert as_operator.get("/tickets/").status_code == 200
+    later = make_run(run.job, "failed")
+    db.session.commit()
+    ticket = db.session.scalar(select(Ticket))
+    ticket.resolved_at = ticket.created_at  # free the job so a new ticket is attempted
+    db.session.commit()
+    html = _create(as_operator, later).get_data(as_text=True)
+    assert "cannot be decrypted with BACKUPCHECKS_ENCRYPTION_KEY" in html
+
+
+def test_autotask_dates_without_zone_are_utc():
+    from datetime import UTC, datetime
+
+    assert ticket_service.parse_api_datetime("2025-10-24T08:15:00") == datetime(2025, 10, 24, 8, 15,
+                                                                                  tzinfo=UTC)
+    assert ticket_service.parse_api_datetime("2025-10-24T08:15:00.000Z").tzinfo is not None
+    assert ticket_service.parse_api_datetime("not a date") is None

@@ -43,14 +43,21 @@ def test_without_a_queue_the_page_asks_for_one(app, tenant, as_viewer):
     assert tenant.api_calls() == []
 
 
-def test_refresh_asks_autotask_again_then_drops_the_flag(app, tenant, as_viewer):
-    as_viewer.get(PAGE)
+def test_refresh_asks_autotask_again_then_drops_the_flag(app, tenant, as_operator):
+    as_operator.get(PAGE)
     tenant.clear_requests()
-    response = as_viewer.get(PAGE + "&refresh=1")
+    response = as_operator.get(PAGE + "&refresh=1")
     assert response.status_code == 302 and "refresh" not in response.headers["Location"]
     assert ("POST", "/Tickets/query") in tenant.api_calls()
     tenant.clear_requests()
-    assert as_viewer.get(response.headers["Location"]).status_code == 200
+    assert as_operator.get(response.headers["Location"]).status_code == 200
+    assert tenant.api_calls() == []
+
+
+def test_viewers_cannot_spend_the_api_budget_on_refreshes(app, tenant, as_viewer):
+    as_viewer.get(PAGE)
+    tenant.clear_requests()
+    assert as_viewer.get(PAGE + "&refresh=1").status_code == 200  # served from the cache
     assert tenant.api_calls() == []
 
 

@@ -55,10 +55,7 @@ def test_viewer_picks_a_queue_and_switches_to_the_quarterly_view(page, tenant, v
     page.locator('#scorecard-quarters tr[data-quarter="2025-Q1"]').wait_for()
     assert "(cached)" in page.locator("#figures-age").inner_text()
     assert tenant.api_calls() == []
-    page.click("#refresh")
-    page.locator('#scorecard-quarters tr[data-quarter="2025-Q1"]').wait_for()
-    assert "refresh" not in page.url
-    assert ("POST", "/Tickets/query") in tenant.api_calls()
+    assert page.locator("#refresh").count() == 0  # refreshing spends API budget: operators only
 
 
 def test_admin_creates_a_token_sees_it_once_and_revokes_it(page, admin):

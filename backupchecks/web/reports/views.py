@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
@@ -67,7 +68,8 @@ def runs_csv() -> Response:
 
 @bp.get("/scorecard")
 def scorecard() -> Response | tuple[str, int]:
-    refresh = request.args.get("refresh") == "1"
+    # A refresh spends the tenant's shared hourly API budget: operators only.
+    refresh = request.args.get("refresh") == "1" and current_user.has_role(Role.OPERATOR)
     page = psa.scorecard_page(request.args, refresh=refresh)
     if refresh and page.card is not None:
         # Refreshed: show the result under an address that a reload will not refresh again.
@@ -97,7 +99,8 @@ def scorecard_csv(table: str) -> Response:
     if page.card is None:
         abort(503 if page.unavailable else 400)
     header, rows = psa.csv_table(page.card, table)
-    queue = page.card.queue.name.replace(" ", "-").replace('"', "")
+    # The queue name goes into a header: keep it to plain ASCII file-name characters.
+    queue = re.sub(r"[^A-Za-z0-9._-]+", "-", page.card.queue.name).strip("-") or "queue"
     return _csv(f"scorecard-{queue}-{table}-{page.start}-{page.end}.csv", header, rows)
 
 
