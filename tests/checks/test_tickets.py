@@ -322,3 +322,17 @@ def test_autotask_dates_without_zone_are_utc():
                                                                                   tzinfo=UTC)
     assert ticket_service.parse_api_datetime("2025-10-24T08:15:00.000Z").tzinfo is not None
     assert ticket_service.parse_api_datetime("not a date") is None
+
+
+def test_one_click_ticket_from_the_list_uses_the_draft(as_operator, autotask_sim):
+    run = _failed_run()
+    page = as_operator.get("/run-checks/").get_data(as_text=True)
+    assert f'action="/run-checks/runs/{run.id}/ticket"' in page
+    response = as_operator.post(f"/run-checks/runs/{run.id}/ticket",
+                                data={"from_list": "1", "next": "/run-checks/?status=failed"})
+    assert response.headers["Location"] == "/run-checks/?status=failed"
+    sent = _posts(autotask_sim)[0].body
+    assert sent["title"] == "Backup failed: Acme Logistics - Daily VMs"
+    assert "SQL01: failed - Snapshot failed" in sent["description"]
+    page = as_operator.get("/run-checks/").get_data(as_text=True)
+    assert f'action="/run-checks/runs/{run.id}/ticket"' not in page  # the job has its ticket now

@@ -45,9 +45,11 @@ def index() -> str | tuple[str, int]:
         filters = review.Filters()
     page = request.args.get("page", 1, type=int) or 1
     work = review.worklist(filters, page)
-    notice = tickets.refresh_statuses(work.tickets) if (work.tickets and credentials()) else None
+    autotask_ready = credentials() is not None
+    notice = tickets.refresh_statuses(work.tickets) if (work.tickets and autotask_ready) else None
     return render_template("run_checks/index.html", work=work, filters=filters,
-                           choices=review.filter_choices(), notice=notice)
+                           choices=review.filter_choices(), notice=notice,
+                           autotask_ready=autotask_ready)
 
 
 @bp.route("/review", methods=["POST"])
@@ -155,8 +157,13 @@ def create_ticket(run_id: int) -> Response:
     run = _run_or_404(run_id)
     fields = {name: request.form.get(name, "") for name, _ in TICKET_FIELD_LABELS}
     try:
-        result = tickets.create_for_run(run.id, user=current_user, title=text("title", 255),
-                                        description=text("description", 8000), fields=fields)
+        title, description = text("title", 255), text("description", 8000)
+        if not title:
+            # The one-click button on the list sends nothing: use the prefilled draft.
+            draft = tickets.draft_for_run(run)
+            title, description = draft.title, description or draft.description
+        result = tickets.create_for_run(run.id, user=current_user, title=title,
+                                        description=description, fields=fields)
     except FormError as exc:
         flash(str(exc), "error")
     except tickets.TicketActionError as exc:
@@ -165,6 +172,8 @@ def create_ticket(run_id: int) -> Response:
             flash("Map the customer on the Customers page, then try again.", "info")
     else:
         flash(result.message, "success")
+    if request.form.get("from_list"):
+        return redirect(_back())
     return redirect(url_for("run_checks.run_detail", run_id=run_id))
 
 
