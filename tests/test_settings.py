@@ -132,3 +132,10 @@ def test_health_says_autotask_configured_when_credentials_stored(app, client):
     set_setting("autotask.integration_code", "y")
     db.session.commit()
     assert client.get("/api/health").json["autotask"] == "configured"
+
+
+def test_company_name_is_shown_in_the_header(as_viewer):
+    set_setting("general.company_name", "Demo <MSP>")
+    db.session.commit()
+    html = as_viewer.get("/").get_data(as_text=True)
+    assert '<small class="muted" id="company-name">Demo &lt;MSP&gt;</small>' in html

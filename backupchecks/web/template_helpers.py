@@ -43,9 +43,16 @@ def dict_without(values: dict[str, object], *keys: str) -> dict[str, object]:
     return {k: v for k, v in values.items() if k not in keys}
 
 
+def _company_name() -> str:
+    from backupchecks.settings.store import get_setting
+
+    return get_setting("general.company_name") or ""
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = localtime
     app.jinja_env.filters["dict_without"] = dict_without
+    app.jinja_env.globals["company_name"] = _company_name
     app.jinja_env.globals["autotask_ticket_url"] = autotask_ticket_url
     app.jinja_env.globals["autotask_reference"] = cache.load
     app.jinja_env.globals["autotask_defaults"] = _autotask_defaults
