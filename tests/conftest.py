@@ -99,7 +99,10 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | N
     urls["postgresql_problem"] = problem
     for backend in ("sqlite", "postgresql"):
         if urls[backend]:
-            _reset_schema(create_app(base_config(urls[backend])))
+            setup_app = create_app(base_config(urls[backend]))
+            _reset_schema(setup_app)
+            with setup_app.app_context():
+                db.engine.dispose()
     return urls
 
 
@@ -129,6 +132,9 @@ def app(backend: str, database_urls: dict[str, str | None]) -> Iterator[Flask]:
     with application.app_context():
         yield application
         db.session.remove()
+        # Every test builds its own app and engine: close its pool now, not at some
+        # later garbage collection, or PostgreSQL runs out of connection slots.
+        db.engine.dispose()
 
 
 class CSRFClient(FlaskClient):

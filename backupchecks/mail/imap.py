@@ -13,11 +13,12 @@ import imaplib
 import re
 import socket
 import ssl
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 
+from backupchecks.mail.oauth import OAuthError
 from backupchecks.security.crypto import Secret
 
 TIMEOUT = 60
@@ -42,6 +43,8 @@ class ImapSettings:
     folder: str = "INBOX"
     processed_folder: str | None = None
     timeout: float = TIMEOUT
+    # Set for OAuth2 (Microsoft 365): returns an access token; login is then XOAUTH2.
+    oauth_token: Callable[[], str] | None = None
 
     @property
     def account(self) -> str:
@@ -196,6 +199,41 @@ class ImapConnection:
                     self.conn.starttls(ssl_context=ssl.create_default_context())
         except (OSError, ssl.SSLError, imaplib.IMAP4.error) as exc:
             raise ImapError(f"Cannot connect to {s.host}:{s.port}: {_reason(exc)}") from None
+        if s.oauth_token is not None:
+            self._login_xoauth2()
+        else:
+            self._login_password()
+        self.capabilities = self._capabilities()
+
+    def _login_xoauth2(self) -> None:
+        s = self.settings
+        try:
+            token = s.oauth_token()  # type: ignore[misc]
+        except OAuthError as exc:
+            self.close()
+            raise ImapError(str(exc)) from None
+        sasl = f"user={s.user}\x01auth=Bearer {token}\x01\x01".encode()
+
+        def respond(challenge: bytes) -> bytes:
+            # A non-empty challenge is the server's error report (JSON): answer empty.
+            return b"" if challenge else sasl
+
+        try:
+            self._conn.authenticate("XOAUTH2", respond)
+        except UnicodeError:
+            self.close()
+            raise ImapError(f"Login as {s.user} failed: the server cannot take these "
+                            "characters in a user name.") from None
+        except imaplib.IMAP4.error as exc:
+            self.close()
+            raise ImapError(f"OAuth2 login as {s.user} refused: "
+                            f"{_reason(exc).replace(token, '***')}") from None
+        except NETWORK_ERRORS as exc:
+            self.close()
+            raise ImapError(f"Connection lost while logging in: {_reason(exc)}") from None
+
+    def _login_password(self) -> None:
+        s = self.settings
         password = s.password.reveal() if s.password else ""
         try:
             if (s.user + password).isascii():
@@ -215,7 +253,6 @@ class ImapConnection:
         except NETWORK_ERRORS as exc:
             self.close()
             raise ImapError(f"Connection lost while logging in: {_reason(exc)}") from None
-        self.capabilities = self._capabilities()
 
     def close(self) -> None:
         if self.conn is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,9 +24,11 @@ from backupchecks.mail.imap import (
     ImapSettings,
     plan_batches,
 )
+from backupchecks.mail.oauth import fetch_token
 from backupchecks.mail.pipeline import BATCH_SIZE, Importer, ImportStats, SourceMail
 from backupchecks.models.mail import ImapFolderState
 from backupchecks.models.types import utcnow
+from backupchecks.security.crypto import Secret
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +54,14 @@ def imap_settings() -> ImapSettings | None:
     host = (get_setting("mail.imap_host") or "").strip()
     if not host:
         return None
+    oauth_token = None
+    if get_setting("mail.imap_auth") == "m365_oauth2":
+        oauth_token = _m365_token_source(
+            tenant_id=get_setting("mail.m365_tenant_id") or "",
+            client_id=get_setting("mail.m365_client_id") or "",
+            client_secret=get_secret("mail.m365_client_secret"),
+            token_url=(get_setting("mail.m365_token_url") or "").strip() or None,
+        )
     return ImapSettings(
         host=host,
         port=int(get_setting("mail.imap_port") or 993),
@@ -59,7 +70,19 @@ def imap_settings() -> ImapSettings | None:
         password=get_secret("mail.imap_password"),
         folder=get_setting("mail.imap_folder") or "INBOX",
         processed_folder=(get_setting("mail.imap_processed_folder") or "").strip() or None,
+        oauth_token=oauth_token,
     )
+
+
+def _m365_token_source(tenant_id: str, client_id: str, client_secret: Secret | None,
+                       token_url: str | None) -> Callable[[], str]:
+    """A callable that fetches (or reuses) a Microsoft 365 token at login time."""
+
+    def token() -> str:
+        return fetch_token(tenant_id, client_id,
+                           client_secret.reveal() if client_secret else "", token_url)
+
+    return token
 
 
 def _state(session: Session, settings: ImapSettings) -> ImapFolderState:

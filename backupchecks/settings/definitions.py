@@ -7,7 +7,7 @@ audit log treat them all the same way.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -101,6 +101,36 @@ def _email(value: str) -> None:
         raise InvalidValue("Enter an e-mail address.")
 
 
+_GUID_RE = r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+
+
+def _guid(value: str) -> None:
+    if not re.fullmatch(_GUID_RE, value):
+        raise InvalidValue("Enter an ID like 12345678-abcd-1234-abcd-1234567890ab.")
+
+
+def _tenant(value: str) -> None:
+    domain = r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
+    if not (re.fullmatch(_GUID_RE, value) or re.fullmatch(domain, value)):
+        raise InvalidValue("Enter the tenant ID (a GUID) or a domain such as msp.onmicrosoft.com.")
+
+
+def _mail_section(values: Mapping[str, Any]) -> dict[str, str]:
+    """Cross-field check of the Mail section (values: stored merged with submitted)."""
+    errors: dict[str, str] = {}
+    if values.get("mail.imap_auth") == "m365_oauth2":
+        for key in ("mail.m365_tenant_id", "mail.m365_client_id", "mail.m365_client_secret"):
+            if not values.get(key):
+                errors[key] = "Required for Microsoft 365 OAuth2."
+    return errors
+
+
+# Checks that span fields: section -> callable(values) -> {key: message}.
+SECTION_CHECKS: dict[str, Callable[[Mapping[str, Any]], dict[str, str]]] = {
+    "mail": _mail_section,
+}
+
+
 def timezone_choices() -> list[str]:
     return sorted(available_timezones())
 
@@ -128,7 +158,21 @@ _DEFS: list[SettingDef] = [
                choices=(("tls", "TLS (port 993)"), ("starttls", "STARTTLS (port 143)"),
                         ("none", "None (test servers only)"))),
     SettingDef("mail.imap_user", "mail", "User name", default=""),
-    SettingDef("mail.imap_password", "mail", "Password", kind="secret"),
+    SettingDef("mail.imap_auth", "mail", "Login with", kind="choice", default="password",
+               choices=(("password", "Password"),
+                        ("m365_oauth2", "Microsoft 365 OAuth2 (app registration)"))),
+    SettingDef("mail.imap_password", "mail", "Password", kind="secret",
+               help="For password login."),
+    SettingDef("mail.m365_tenant_id", "mail", "Microsoft 365 tenant ID", default="",
+               validator=_tenant, help="For OAuth2: directory (tenant) ID or primary domain."),
+    SettingDef("mail.m365_client_id", "mail", "Microsoft 365 client ID", default="",
+               validator=_guid, help="For OAuth2: application (client) ID."),
+    SettingDef("mail.m365_client_secret", "mail", "Microsoft 365 client secret", kind="secret",
+               help="For OAuth2: a client secret of the app registration."),
+    SettingDef("mail.m365_token_url", "mail", "Token URL (optional)", default="",
+               validator=_https_url,
+               help="Empty: https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token. "
+                    "Only change for testing."),
     SettingDef("mail.imap_folder", "mail", "Folder to read", default="INBOX"),
     SettingDef("mail.imap_processed_folder", "mail", "Move processed mail to",
                default="Backupchecks/Processed",

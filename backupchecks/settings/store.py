@@ -12,7 +12,13 @@ from backupchecks import audit
 from backupchecks.extensions import db
 from backupchecks.models.settings import Setting
 from backupchecks.security.crypto import Secret, decrypt, encrypt
-from backupchecks.settings.definitions import DEFINITIONS, InvalidValue, SettingDef, in_section
+from backupchecks.settings.definitions import (
+    DEFINITIONS,
+    SECTION_CHECKS,
+    InvalidValue,
+    SettingDef,
+    in_section,
+)
 
 # What a form shows in place of a stored secret. Submitting it unchanged keeps
 # the stored value.
@@ -116,6 +122,18 @@ def set_setting(key: str, value: Any, *, user_id: int | None = None, actor: str 
     return changed
 
 
+def _merged(section: str, typed: Mapping[str, Any]) -> dict[str, Any]:
+    """The section's values after a save: submitted over stored; secrets as set/unset."""
+    values = get_all(section)
+    for definition in in_section(section):
+        key = definition.key
+        if key in typed:
+            values[key] = typed[key]
+        elif definition.is_secret:
+            values[key] = bool(values.get(key))
+    return values
+
+
 def save_settings(
     section: str,
     submitted: Mapping[str, Any],
@@ -146,6 +164,9 @@ def save_settings(
             typed[definition.key] = definition.coerce(raw)
         except InvalidValue as exc:
             errors[definition.key] = str(exc)
+    check = SECTION_CHECKS.get(section)
+    if check is not None and not errors:
+        errors = check(_merged(section, typed))
     if errors:
         raise SettingsError(errors)
     changed = []
