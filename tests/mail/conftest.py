@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -185,30 +186,30 @@ service stats {{
 """
 
 
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[Dovecot]:
-    if not os.path.exists(DOVECOT):
-        need("dovecot not installed (apt-get install dovecot-imapd)")
-    # Not under pytest's tmp dir: that is private to us (0700), and Dovecot's own users
-    # (auth, mail) must reach the passwd file and the mail folders.
-    root = Path(tempfile.mkdtemp(prefix="bc-dovecot-"))
+def dovecot_root(prefix: str) -> Path:
+    """A folder for a private Dovecot that Dovecot's own users can read.
+
+    Not under pytest's tmp dir: that is private to us (0700), and Dovecot's
+    users (auth, mail) must reach the passwd file and the mail folders.
+    """
+    root = Path(tempfile.mkdtemp(prefix=prefix))
     os.chmod(root, 0o755)  # noqa: S103 - a throwaway test server, readable on purpose
     for sub in ("run", "state", "mail", "home"):
         (root / sub).mkdir()
-    passwd = root / "passwd"
-    # Every account up front: Dovecot may not notice a passwd file changed within a second.
-    passwd.write_text("".join(f"{u}:{{PLAIN}}{IMAP_PASSWORD}\n" for u in ACCOUNTS))
-    if os.geteuid() == 0:
+    if os.geteuid() == 0:  # Dovecot will not run mail as root: hand the folders to nobody
         nobody = pwd.getpwnam("nobody")
         for sub in ("mail", "home"):
             os.chown(root / sub, nobody.pw_uid, nobody.pw_gid)
-        os.chmod(passwd, 0o644)
-    port = _free_port()
+    return root
+
+
+@contextmanager
+def running_dovecot(root: Path, port: int, conf_text: str) -> Iterator[subprocess.Popen[bytes]]:
+    """Start Dovecot with this config, wait for its greeting, stop and clean up after."""
     conf = root / "dovecot.conf"
-    conf.write_text(_dovecot_conf(root, port, passwd))
+    conf.write_text(conf_text)
     process = subprocess.Popen([DOVECOT, "-F", "-c", str(conf)], stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE)
-    server = Dovecot(root, port, process, passwd)
     deadline = time.monotonic() + 15
     while True:
         try:
@@ -220,15 +221,33 @@ def dovecot() -> Iterator[Dovecot]:
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             err = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            pytest.fail(f"dovecot did not start: {err}\n{server.log}")
+            log = root / "dovecot.log"
+            pytest.fail(f"dovecot did not start: {err}\n"
+                        f"{log.read_text(errors='replace') if log.exists() else ''}")
         time.sleep(0.1)
-    yield server
-    process.terminate()
     try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    shutil.rmtree(root, ignore_errors=True)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[Dovecot]:
+    if not os.path.exists(DOVECOT):
+        need("dovecot not installed (apt-get install dovecot-imapd)")
+    root = dovecot_root("bc-dovecot-")
+    passwd = root / "passwd"
+    # Every account up front: Dovecot may not notice a passwd file changed within a second.
+    passwd.write_text("".join(f"{u}:{{PLAIN}}{IMAP_PASSWORD}\n" for u in ACCOUNTS))
+    os.chmod(passwd, 0o644)
+    port = _free_port()
+    with running_dovecot(root, port, _dovecot_conf(root, port, passwd)) as process:
+        yield Dovecot(root, port, process, passwd)
 
 
 _users = iter(ACCOUNTS)

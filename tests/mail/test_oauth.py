@@ -6,13 +6,8 @@ from __future__ import annotations
 import imaplib
 import json
 import os
-import pwd
-import shutil
-import socket
 import subprocess
-import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -28,7 +23,14 @@ from backupchecks.mail.oauth import OAuthError, fetch_token
 from backupchecks.mail.poller import imap_settings, poll
 from backupchecks.settings import SettingsError, save_settings, set_setting
 from tests.conftest import need
-from tests.mail.conftest import DOVECOT, _dovecot_conf, _free_port, make_mail
+from tests.mail.conftest import (
+    DOVECOT,
+    _dovecot_conf,
+    _free_port,
+    dovecot_root,
+    make_mail,
+    running_dovecot,
+)
 
 SECRET = "s3cr3t~Value.With-Odd_chars"  # noqa: S105 - a test client secret
 TENANT = "11111111-2222-3333-4444-555555555555"
@@ -259,14 +261,7 @@ def oauth_dovecot(token_server: TokenServer) -> Iterator[OAuthDovecot]:
     """A Dovecot whose only passdb is oauth2, checking tokens at our token server."""
     if not os.path.exists(DOVECOT):
         need("dovecot not installed (apt-get install dovecot-imapd)")
-    root = Path(tempfile.mkdtemp(prefix="bc-dovecot-oauth-"))
-    os.chmod(root, 0o755)  # noqa: S103 - a throwaway test server, readable on purpose
-    for sub in ("run", "state", "mail", "home"):
-        (root / sub).mkdir()
-    if os.geteuid() == 0:
-        nobody = pwd.getpwnam("nobody")
-        for sub in ("mail", "home"):
-            os.chown(root / sub, nobody.pw_uid, nobody.pw_gid)
+    root = dovecot_root("bc-dovecot-oauth-")
     oauth_conf = root / "oauth2.conf.ext"
     oauth_conf.write_text(
         f"tokeninfo_url = http://127.0.0.1:{token_server.port}/tokeninfo?access_token=\n"
@@ -281,30 +276,8 @@ def oauth_dovecot(token_server: TokenServer) -> Iterator[OAuthDovecot]:
     conf = (conf[:start] + f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
             f"  args = {oauth_conf}\n}}" + conf[end:])
     conf = conf.replace("auth_mechanisms = plain login", "auth_mechanisms = xoauth2 oauthbearer")
-    (root / "dovecot.conf").write_text(conf)
-    process = subprocess.Popen([DOVECOT, "-F", "-c", str(root / "dovecot.conf")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    server = OAuthDovecot(root, port, process)
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                if s.recv(100).startswith(b"* OK"):
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            pytest.fail(f"dovecot did not start: {err}\n{server.log}")
-        time.sleep(0.1)
-    yield server
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    shutil.rmtree(root, ignore_errors=True)
+    with running_dovecot(root, port, conf) as process:
+        yield OAuthDovecot(root, port, process)
 
 
 def _settings(server: OAuthDovecot, user: str, token: Any) -> ImapSettings:
