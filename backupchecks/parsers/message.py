@@ -24,6 +24,8 @@ from urllib.parse import unquote
 # Bodies larger than this are not decoded into text: no report body is this large,
 # but attached logs and PDFs are, and they must not cost time or memory.
 MAX_BODY_BYTES = 2 * 1024 * 1024
+# An attached mail larger than this is a mail archive, not a forwarded report.
+MAX_FORWARDED_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(slots=True, init=False)
@@ -41,6 +43,9 @@ class MailView:
     date: datetime | None  # UTC, from the Date header
     html: str | None
     attachments: list[tuple[str, str, int]]  # (filename, content type, size)
+    # Mails attached whole (message/rfc822, "forward as attachment"): raw bytes, so
+    # a report forwarded that way can still be read (registry.parse_view).
+    forwarded: list[bytes]
     # The Date header's own UTC offset: report bodies print local times in it.
     date_offset: timedelta | None
     _text: str | None = field(default=None, repr=False)
@@ -67,6 +72,7 @@ class MailView:
         self._text = text
         self.html = html
         self.attachments = attachments if attachments is not None else []
+        self.forwarded = []
         self.date_offset = date_offset
         self._tree = None
 
@@ -216,6 +222,8 @@ def _fast_part(headers: dict[str, str], body: bytes, view: MailView, texts: list
     if (disposition == "attachment" or (filename and not is_text) or not is_text
             or ctype == "message/rfc822" or len(body) > MAX_BODY_BYTES * 2):
         view.attachments.append((filename, ctype, _size_without_decoding(body, cte)))
+        if ctype == "message/rfc822" and len(body) <= MAX_FORWARDED_BYTES and len(view.forwarded) < 3:
+            view.forwarded.append(_transfer_decode(body, cte))
         return
     data = _transfer_decode(body, cte)
     text = _decode_bytes(data[:MAX_BODY_BYTES], params.get("charset"))
@@ -386,6 +394,11 @@ def _walk(part: Message, view: MailView, texts: list[str], htmls: list[str], dep
     is_attachment = "attachment" in disposition or (filename and not ctype.startswith("text/"))
     if ctype == "message/rfc822":
         is_attachment = True
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message) \
+                and len(view.forwarded) < 3:
+            with contextlib.suppress(Exception):  # a broken inner mail is just an attachment
+                view.forwarded.append(inner[0].as_bytes())
     # The private payload keeps 8-bit bytes as surrogate escapes; get_payload() would
     # already have replaced them.
     raw_payload = getattr(part, "_payload", "")

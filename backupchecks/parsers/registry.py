@@ -50,8 +50,24 @@ def parse_view(mail: MailView, generic_rules: Sequence[GenericRule] = ()) -> Par
     """Try every parser in order; the first that claims the mail wins. Never raises.
 
     A crashing parser is reported in ``error`` and the next parsers still get their
-    turn, so one bug does not hide every mail of the other products.
+    turn, so one bug does not hide every mail of the other products. A mail nobody
+    claims that carries a whole mail as attachment ("forward as attachment") is
+    read through that attached mail.
     """
+    outcome = _run_parsers(mail, generic_rules)
+    if outcome.result is not None or not mail.forwarded:
+        return outcome
+    for raw in mail.forwarded:
+        try:
+            inner = _run_parsers(decode_mail(raw), generic_rules)
+        except Exception:  # noqa: BLE001, S112 - the outer outcome stands
+            continue
+        if inner.result is not None:
+            return inner
+    return outcome
+
+
+def _run_parsers(mail: MailView, generic_rules: Sequence[GenericRule]) -> ParseOutcome:
     errors: list[str] = []
     first_failed: str | None = None
     for module in PARSERS:
