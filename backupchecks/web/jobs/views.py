@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.wrappers import Response
 
 from backupchecks.extensions import db
+from backupchecks.mail import job_definitions
 from backupchecks.mail import jobs as service
 from backupchecks.mail.schedules import DAY_NAMES, schedule_of
 from backupchecks.models.jobs import Customer, Job, Run
 from backupchecks.models.mail import Mail
+from backupchecks.models.users import Role
+from backupchecks.security.roles import require_role
 from backupchecks.timeutil import configured_zone, today_local
 from backupchecks.web.jobs import bp
 
@@ -90,3 +95,30 @@ def schedule(job_id: int) -> Response:
     db.session.commit()
     flash(f"Schedule: {service.describe(j)}.", "success")
     return redirect(url_for("jobs.job", job_id=j.id))
+
+
+@bp.route("/export.json")
+def export_json() -> Response:
+    body = json.dumps(job_definitions.export_definitions(db.session), indent=2, ensure_ascii=False)
+    response = Response(body, mimetype="application/json")
+    response.headers["Content-Disposition"] = 'attachment; filename="backupchecks-jobs.json"'
+    return response
+
+
+@bp.route("/import", methods=["POST"])
+@require_role(Role.ADMIN)
+def import_json() -> Response:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        flash("Choose a job export file (.json).", "error")
+        return redirect(url_for("jobs.index"))
+    try:
+        result = job_definitions.import_definitions(db.session, upload.read())
+    except job_definitions.DefinitionsError as exc:
+        db.session.rollback()
+        flash(f"Nothing imported: {exc}", "error")
+        return redirect(url_for("jobs.index"))
+    db.session.commit()
+    flash(f"Jobs imported: {result.created} new, {result.updated} updated, "
+          f"{result.customers_created} new customer(s).", "success")
+    return redirect(url_for("jobs.index"))
