@@ -47,3 +47,14 @@ def test_admin_changes_a_setting_and_secret_stays_masked(page, admin):
     assert "Saved 2 change(s)." in page.content()
     assert "typed-in-browser" not in page.content()
     assert page.input_value("input[name='autotask.secret']") == "********"
+
+
+def test_mail_tab_shows_the_fields_of_the_chosen_login(page, admin):
+    browser_login(page, admin.email, PASSWORD)
+    page.wait_for_url("**/")
+    page.goto("/settings/mail")
+    password = page.locator('[data-setting="mail.imap_password"]')
+    client_id = page.locator('[data-setting="mail.m365_client_id"]')
+    assert password.is_visible() and not client_id.is_visible()
+    page.select_option('select[name="mail.imap_auth"]', "m365_oauth2")
+    assert client_id.is_visible() and not password.is_visible()

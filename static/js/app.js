@@ -27,4 +27,17 @@ document.addEventListener("change", (event) => {
   }
 });
 
+// Settings → Mail: show the password or the Microsoft 365 fields, as "Login with" says.
+function showMailAuthFields() {
+  const choice = document.querySelector('select[name="mail.imap_auth"]');
+  if (!choice) return;
+  const oauth = choice.value === "m365_oauth2";
+  document.querySelectorAll('[data-setting^="mail.m365_"]').forEach((el) => { el.hidden = !oauth; });
+  document.querySelectorAll('[data-setting="mail.imap_password"]').forEach((el) => { el.hidden = oauth; });
+}
+document.addEventListener("change", (event) => {
+  if (event.target && event.target.name === "mail.imap_auth") showMailAuthFields();
+});
+document.addEventListener("DOMContentLoaded", showMailAuthFields);
+
 window.backupchecks = { csrfToken };
