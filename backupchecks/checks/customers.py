@@ -32,7 +32,6 @@ from backupchecks.autotask.errors import AutotaskError, AutotaskNotFound
 from backupchecks.autotask.filters import MAX_IN_VALUES
 from backupchecks.extensions import db
 from backupchecks.models.jobs import Customer, Job
-from backupchecks.models.settings import AuditEntry
 
 logger = logging.getLogger(__name__)
 
@@ -62,8 +61,6 @@ BATCH_CLIENT_OPTIONS: dict[str, Any] = {"timeout": (5.0, 30.0), "max_retries": 2
 # survive until someone acts (the customers table has no column for them).
 NOTE_RENAMED = "customer.mapping_renamed"
 NOTE_MISSING = "customer.mapping_missing"
-_RENAMED_MARKER = "; Autotask now says: "
-_NOTE_COMPANY = re.compile(r"^Autotask company (\d+)\b")
 
 
 class CustomerError(ValueError):
@@ -196,12 +193,10 @@ def list_customers() -> list[CustomerRow]:
             .group_by(Job.customer_id)
         )
     }
-    flagged = any(c.mapping_state in (STATE_RENAMED, STATE_MISSING) for c in customers)
-    notes = _mapping_notes() if flagged else {}
     rows = []
     for c in customers:
         total, archived = counts.get(c.id, (0, 0))
-        rows.append(CustomerRow(c, total - archived, archived, _note_for(c, notes)))
+        rows.append(CustomerRow(c, total - archived, archived, _note_for(c)))
     return rows
 
 
@@ -211,39 +206,14 @@ def customer_row(customer: Customer) -> CustomerRow:
         select(func.count(Job.id), func.sum(case((Job.archived.is_(True), 1), else_=0)))
         .where(Job.customer_id == customer.id)
     ).one()
-    notes = _mapping_notes() if customer.mapping_state in (STATE_RENAMED, STATE_MISSING) else {}
     total, archived = int(total or 0), int(archived or 0)
-    return CustomerRow(customer, total - archived, archived, _note_for(customer, notes))
+    return CustomerRow(customer, total - archived, archived, _note_for(customer))
 
 
-def _mapping_notes() -> dict[str, tuple[str, str]]:
-    """audit target -> (action, detail) of the latest renamed/missing note: one query.
-
-    Bounded by the number of customers ever flagged, not by the age of the log.
-    """
-    latest = (select(func.max(AuditEntry.id))
-              .where(AuditEntry.action.in_((NOTE_RENAMED, NOTE_MISSING)))
-              .group_by(AuditEntry.target))
-    rows = db.session.execute(
-        select(AuditEntry.target, AuditEntry.action, AuditEntry.detail)
-        .where(AuditEntry.id.in_(latest.scalar_subquery()))
-    )
-    return {t: (action, detail) for t, action, detail in rows}
-
-
-def _note_for(customer: Customer, notes: dict[str, tuple[str, str]]) -> str | None:
-    found = notes.get(target(customer))
-    if found is None:
-        return None
-    action, detail = found
-    match = _NOTE_COMPANY.match(detail)
-    # A note about another company (the customer was mapped anew since) says nothing now.
-    if match is None or int(match.group(1)) != customer.autotask_company_id:
-        return None
-    if customer.mapping_state == STATE_RENAMED and action == NOTE_RENAMED:
-        return detail.split(_RENAMED_MARKER, 1)[1] if _RENAMED_MARKER in detail else None
-    if customer.mapping_state == STATE_MISSING and action == NOTE_MISSING:
-        return detail
+def _note_for(customer: Customer) -> str | None:
+    """renamed: the name Autotask now uses; missing: why, in words."""
+    if customer.mapping_state in (STATE_RENAMED, STATE_MISSING):
+        return customer.mapping_note
     return None
 
 
@@ -370,7 +340,7 @@ def map_company(customer: Customer, company_id: Any, client: AutotaskClient) -> 
     before = customer.autotask_company_id
     customer.autotask_company_id = cid
     customer.autotask_company_name = name
-    customer.mapping_state = STATE_OK
+    customer.mapping_state, customer.mapping_note = STATE_OK, None
     was = f" (was company {before})" if before is not None and before != cid else ""
     audit.record("customer.mapped", target(customer),
                  f"{customer.name} -> Autotask company {cid} ({name}){was}")
@@ -385,7 +355,7 @@ def unmap(customer: Customer) -> bool:
                  f"({customer.autotask_company_name or '?'})")
     customer.autotask_company_id = None
     customer.autotask_company_name = None
-    customer.mapping_state = None
+    customer.mapping_state, customer.mapping_note = None, None
     return True
 
 
@@ -406,7 +376,7 @@ def accept_new_name(customer: Customer, client: AutotaskClient) -> str:
     name = _company_label(company)
     old = customer.autotask_company_name
     customer.autotask_company_name = name
-    customer.mapping_state = STATE_OK
+    customer.mapping_state, customer.mapping_note = STATE_OK, None
     audit.record("customer.autotask_name_accepted", target(customer), f"{old or '?'} -> {name}")
     return name
 
@@ -444,16 +414,16 @@ def refresh_mappings(client: AutotaskClient) -> RefreshResult:
     result.companies = len(ids)
     result.queries = -(-len(ids) // MAX_IN_VALUES)
     found = {int(row["id"]): row for row in client.get_companies(ids)}
-    notes = _mapping_notes()
     for customer in customers:
         state, note = _classify(customer, found.get(int(customer.autotask_company_id or 0)))
         setattr(result, state, getattr(result, state) + 1)
-        _apply_state(customer, state, note, notes)
+        _apply_state(customer, state, note)
     audit.record("customer.mappings_refreshed", f"{result.customers} customers", result.summary())
     return result
 
 
 def _classify(customer: Customer, company: dict[str, Any] | None) -> tuple[str, str | None]:
+    """The state and its note: for renamed the new Autotask name, for missing the reason."""
     cid = customer.autotask_company_id
     if company is None:
         return STATE_MISSING, (f"Autotask company {cid} no longer exists "
@@ -462,26 +432,25 @@ def _classify(customer: Customer, company: dict[str, Any] | None) -> tuple[str, 
     if not company.get("isActive"):
         return STATE_MISSING, f"Autotask company {cid} ({name}) is inactive in Autotask."
     if customer.autotask_company_name and name != customer.autotask_company_name:
-        return STATE_RENAMED, f"Autotask company {cid} was renamed{_RENAMED_MARKER}{name}"
+        return STATE_RENAMED, name
     if not customer.autotask_company_name:
         customer.autotask_company_name = name  # no label yet: take Autotask's
     return STATE_OK, None
 
 
-def _apply_state(customer: Customer, state: str, note: str | None,
-                 notes: dict[str, tuple[str, str]]) -> None:
-    before = customer.mapping_state
-    customer.mapping_state = state
-    if note is not None:
-        previous = notes.get(target(customer))
-        # A new note when the state is new or Autotask changed again: the list shows the latest.
-        if before != state or previous is None or previous[1] != note:
-            audit.record(NOTE_RENAMED if state == STATE_RENAMED else NOTE_MISSING,
-                         target(customer), note)
-    elif before != state:
+def _apply_state(customer: Customer, state: str, note: str | None) -> None:
+    before, before_note = customer.mapping_state, customer.mapping_note
+    customer.mapping_state, customer.mapping_note = state, note
+    if before == state and before_note == note:
+        return
+    cid = customer.autotask_company_id
+    if state == STATE_RENAMED:
+        audit.record(NOTE_RENAMED, target(customer), f"Autotask company {cid} is now called {note}")
+    elif state == STATE_MISSING:
+        audit.record(NOTE_MISSING, target(customer), note or "")
+    else:
         audit.record("customer.mapping_ok", target(customer),
-                     f"Autotask company {customer.autotask_company_id} matches "
-                     f"({customer.autotask_company_name}).")
+                     f"Autotask company {cid} matches ({customer.autotask_company_name}).")
 
 
 # --------------------------------------------------------------------- CSV
@@ -708,7 +677,7 @@ def import_csv(data: bytes, client_factory: Callable[[], AutotaskClient]) -> Imp
             company = companies[r.company_id]  # looked up above: every changed id is there
             customer.autotask_company_id = r.company_id
             customer.autotask_company_name = _company_label(company)
-            customer.mapping_state = STATE_OK
+            customer.mapping_state, customer.mapping_note = STATE_OK, None
             changes.append(f"mapped to Autotask company {r.company_id} ({_company_label(company)})")
         if changes:
             audit.record("customer.imported", target(customer),

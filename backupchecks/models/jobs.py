@@ -32,6 +32,8 @@ class Customer(db.Model):
     autotask_company_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     autotask_company_name: Mapped[str | None] = mapped_column(String(300), nullable=True)
     mapping_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # renamed: the name Autotask uses now; missing: why, in words (from "Refresh all mappings").
+    mapping_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     jobs: Mapped[list[Job]] = relationship(back_populates="customer")

@@ -151,7 +151,8 @@ def test_refresh_again_writes_no_duplicate_notes(as_operator, autotask):
     autotask.state.companies[renamed.autotask_company_id]["companyName"] = "Acme Group"
     as_operator.post("/customers/refresh-mappings")
     notes = audit("customer.mapping_renamed")
-    assert len(notes) == 2 and notes[-1].detail.endswith("Autotask now says: Acme Group")
+    assert len(notes) == 2 and notes[-1].detail.endswith("is now called Acme Group")
+    assert db.session.get(Customer, renamed.id).mapping_note == "Acme Group"
 
 
 def test_refresh_batches_five_hundred_ids_a_query(app, as_operator, autotask):

@@ -119,19 +119,11 @@ def test_list_makes_a_fixed_number_of_queries(app):
     assert count_queries() == few <= 3
 
 
-def test_renamed_note_comes_from_the_latest_refresh_audit_row(app):
-    customer = add_customer("Acme", autotask_company_id=101, autotask_company_name="Acme BV",
-                            mapping_state="renamed")
-    target = service.target(customer)
-    db.session.add(AuditEntry(action=service.NOTE_RENAMED, target=target,
-                              detail="Autotask company 101 was renamed; Autotask now says: Acme One"))
-    db.session.add(AuditEntry(action=service.NOTE_RENAMED, target=target,
-                              detail="Autotask company 101 was renamed; Autotask now says: Acme Two"))
-    # A note about a company the customer is no longer mapped to is not shown.
-    other = add_customer("Brouwer", autotask_company_id=102, autotask_company_name="B",
-                         mapping_state="missing")
-    db.session.add(AuditEntry(action=service.NOTE_MISSING, target=service.target(other),
-                              detail="Autotask company 999 no longer exists."))
+def test_the_note_is_shown_only_for_renamed_or_missing_mappings(app):
+    add_customer("Acme", autotask_company_id=101, autotask_company_name="Acme BV",
+                 mapping_state="renamed", mapping_note="Acme Two")
+    add_customer("Brouwer", autotask_company_id=102, autotask_company_name="B",
+                 mapping_state="ok", mapping_note="left over from an older check")
     db.session.commit()
     rows = {r.customer.name: r for r in service.list_customers()}
     assert rows["Acme"].note == "Acme Two"
