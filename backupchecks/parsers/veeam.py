@@ -203,6 +203,19 @@ def _count(value: str | None) -> int:
     return int(digits.group(1)) if digits else 0
 
 
+def report_objects(report: Report, default_type: str) -> list[ParsedObject]:
+    """One object per row of the Details table (a "Type" column, where present, wins)."""
+    return [
+        ParsedObject(
+            name=row[0],
+            status=map_status(report.column(row, "Status") or "warning"),
+            message=report.column(row, "Details") or None,
+            type=(report.column(row, "Type") or default_type).lower(),
+        )
+        for row in report.rows
+    ]
+
+
 def is_summary(report: Report, mail: MailView) -> bool:
     return bool(_SUMMARY_RE.search(mail.subject) or _SUMMARY_RE.search(report.name)
                 or _SUMMARY_RE.search(report.kind))
@@ -245,16 +258,7 @@ def parse(mail: MailView) -> ParseResult | None:
     job_type = _JOB_TYPES.get(report.kind.lower(), report.kind.title() if report.kind else "Backup")
     if product.startswith("Veeam Agent"):
         job_type = "Agent Backup"
-    object_type = _OBJECT_TYPES.get(job_type, "vm")
-    objects = [
-        ParsedObject(
-            name=row[0],
-            status=map_status(report.column(row, "Status") or "warning"),
-            message=report.column(row, "Details") or None,
-            type=object_type,
-        )
-        for row in report.rows
-    ]
+    objects = report_objects(report, _OBJECT_TYPES.get(job_type, "vm"))
     summary = is_summary(report, mail)
     started_at, ended_at = report_times(report, mail)
     return ParseResult(

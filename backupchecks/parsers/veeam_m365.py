@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 
-from backupchecks.parsers.base import ParsedObject, ParseResult
+from backupchecks.parsers.base import ParseResult
 from backupchecks.parsers.message import MailView
 from backupchecks.parsers.veeam import (
     extract_report,
     is_summary,
-    map_status,
     overall_status,
+    report_objects,
     report_times,
 )
 
@@ -39,15 +39,7 @@ def parse(mail: MailView) -> ParseResult | None:
     report = extract_report(mail)
     if report is None:
         return None
-    objects = [
-        ParsedObject(
-            name=row[0],
-            status=map_status(report.column(row, "Status") or "warning"),
-            message=report.column(row, "Details") or None,
-            type=(report.column(row, "Type") or "mailbox").lower(),
-        )
-        for row in report.rows
-    ]
+    objects = report_objects(report, "mailbox")
     summary = is_summary(report, mail)
     started_at, ended_at = report_times(report, mail)
     return ParseResult(
