@@ -85,7 +85,8 @@ def run_detail(run_id: int) -> str:
     override = db.session.get(RunOverride, run.id)
     notice = None
     visible = list({t.id: t for t in [*linked, *([open_ticket] if open_ticket else [])]}.values())
-    if visible and credentials():
+    autotask_ready = credentials() is not None  # reads and decrypts the settings: once
+    if visible and autotask_ready:
         notice = tickets.refresh_statuses(visible)
     draft = tickets.draft_for_run(run) if run.status != "success" else None
     ref = cache.load()
@@ -95,7 +96,7 @@ def run_detail(run_id: int) -> str:
         "run_checks/run.html", run=run, history=history, linked=linked, open_ticket=open_ticket,
         remarks=remarks, override=override, draft=draft, picklists=picklists,
         field_labels=TICKET_FIELD_LABELS, reference_age=ref.refreshed_at if ref else None,
-        autotask_ready=credentials() is not None, notice=notice)
+        autotask_ready=autotask_ready, notice=notice)
 
 
 @bp.route("/runs/<int:run_id>/success", methods=["POST"])
